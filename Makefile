@@ -1,0 +1,40 @@
+# The README's two commands:
+#   make demo   set up everything, run the pipeline end to end
+#   make test   set up everything, run lint, types and the full test suite against a real broker
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install demo test lint stack-up stack-down clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "journeys needs Python 3.11+; set PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	@# uv installs the ~150 packages in seconds; plain pip is the fallback.
+	$(BIN)/python -m pip install --quiet --upgrade pip uv \
+		&& $(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[dev]' \
+		|| $(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: install
+	$(BIN)/journeys demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+stack-up: install
+	$(BIN)/journeys stack up
+
+stack-down: install
+	$(BIN)/journeys stack down
+
+clean: stack-down
+	rm -rf data $(VENV)

@@ -1,0 +1,180 @@
+"""The one settings object.
+
+Small pydantic-settings classes, one per area, composed into a root
+:class:`Settings`. Each area reads its own ``JOURNEYS_<AREA>_`` environment
+variables (and an optional ``.env`` file in the working directory); the root
+reads ``JOURNEYS_`` ones. Only this module reads the environment: everything
+else receives a ``Settings`` (or one of its parts) as an argument.
+
+Examples::
+
+    JOURNEYS_KAFKA_BOOTSTRAP_SERVERS=broker-1:9092,broker-2:9092
+    JOURNEYS_TOPIC_RAW_PARTITIONS=12
+    JOURNEYS_WAREHOUSE_PATH=/srv/journeys/journeys.duckdb
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = [
+    "KafkaSettings",
+    "SerdeSettings",
+    "Settings",
+    "StackSettings",
+    "TopicSettings",
+    "WarehouseSettings",
+    "default_cache_dir",
+]
+
+
+def _config(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, env_file=".env", extra="ignore", validate_default=True)
+
+
+def default_cache_dir() -> Path:
+    """Where downloads shared by every clone go (XDG cache, else ``~/.cache``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "journeys"
+
+
+class KafkaSettings(BaseSettings):
+    """How to reach Kafka. Point ``bootstrap_servers`` at an existing cluster to skip the local stack."""
+
+    model_config = _config("JOURNEYS_KAFKA_")
+
+    bootstrap_servers: str = Field(
+        "127.0.0.1:9092",
+        description="Comma-separated host:port list of brokers. The local stack listens on the first one.",
+    )
+    client_id: str = Field("journeys", min_length=1, description="Prefix of every client id we send.")
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="Security protocol for an existing cluster."
+    )
+    sasl_mechanism: str | None = Field(None, description="SASL mechanism, e.g. PLAIN or SCRAM-SHA-512.")
+    sasl_username: str | None = Field(None, description="SASL user name.")
+    sasl_password: str | None = Field(None, description="SASL password.")
+    request_timeout_ms: int = Field(
+        15_000, ge=1_000, le=300_000, description="Timeout of one request to the broker, in ms."
+    )
+
+    @field_validator("bootstrap_servers")
+    @classmethod
+    def _has_port(cls, value: str) -> str:
+        for server in value.split(","):
+            host, _, port = server.strip().rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"`{server}` is not host:port (e.g. 127.0.0.1:9092)")
+        return value
+
+    @property
+    def servers(self) -> list[str]:
+        return [s.strip() for s in self.bootstrap_servers.split(",")]
+
+    def client_config(self) -> dict[str, object]:
+        """Keyword arguments shared by every kafka-python client."""
+        config: dict[str, object] = {
+            "bootstrap_servers": self.servers,
+            "security_protocol": self.security_protocol,
+            "request_timeout_ms": self.request_timeout_ms,
+        }
+        if self.sasl_mechanism:
+            config |= {
+                "sasl_mechanism": self.sasl_mechanism,
+                "sasl_plain_username": self.sasl_username,
+                "sasl_plain_password": self.sasl_password,
+            }
+        return config
+
+
+class TopicSettings(BaseSettings):
+    """Topic names and layout. See docs/architecture.md for what each topic carries."""
+
+    model_config = _config("JOURNEYS_TOPIC_")
+
+    prefix: str = Field("journeys.", description="Prepended to every topic name below.")
+    raw: str = Field("touchpoints.raw", description="Validated touchpoint events from producers.")
+    raw_partitions: int = Field(
+        8, ge=1, le=1024, description="Partitions of the raw topic (the stitcher's parallelism)."
+    )
+    deadletter: str = Field("deadletter", description="Rejected input with the reason, never dropped.")
+    deadletter_partitions: int = Field(2, ge=1, le=64, description="Partitions of the dead-letter topic.")
+    identity: str = Field("identity", description="Identity links and merge decisions (compacted, read in full).")
+    stitched: str = Field("touchpoints.stitched", description="Touchpoints with customer, journey and session ids.")
+    journeys: str = Field("journeys", description="Journey records, one per open, change and close.")
+    state_changelog: str = Field("stitcher.changelog", description="Stitcher state changelog (compacted).")
+    partitions: int = Field(8, ge=1, le=1024, description="Partitions of the stitched, journeys and changelog topics.")
+    retention_ms: int = Field(
+        7 * 24 * 3600 * 1000, ge=3_600_000, description="Retention of event topics, in ms (default 7 days)."
+    )
+    deadletter_retention_ms: int = Field(
+        30 * 24 * 3600 * 1000,
+        ge=3_600_000,
+        description="Retention of the dead-letter topic, in ms (default 30 days).",
+    )
+
+    def name(self, topic: str) -> str:
+        return f"{self.prefix}{topic}"
+
+
+class StackSettings(BaseSettings):
+    """The local single-node Kafka (KRaft) that ``journeys stack`` runs without Docker."""
+
+    model_config = _config("JOURNEYS_STACK_")
+
+    kafka_version: str = Field("4.1.1", description="Apache Kafka version fetched from Maven Central.")
+    cache_dir: Path = Field(
+        default_factory=default_cache_dir,
+        description="Shared download cache (jars), outside the clone so every clone reuses it.",
+    )
+    controller_port: int = Field(0, ge=0, le=65535, description="KRaft controller port; 0 means broker port + 1.")
+    heap: str = Field("1g", pattern=r"^\d+[mMgG]$", description="Broker JVM heap (-Xmx).")
+    start_timeout_s: float = Field(90.0, gt=0, le=600, description="How long `stack up` waits for the broker, in s.")
+
+
+class WarehouseSettings(BaseSettings):
+    """Where the DuckDB warehouse lives."""
+
+    model_config = _config("JOURNEYS_WAREHOUSE_")
+
+    path: Path | None = Field(None, description="DuckDB file; default <data_dir>/journeys.duckdb.")
+
+
+class SerdeSettings(BaseSettings):
+    """How events are framed on the wire."""
+
+    model_config = _config("JOURNEYS_SERDE_")
+
+    wire_format: Literal["single-object", "confluent"] = Field(
+        "single-object",
+        description="Avro single-object encoding (C3 01 + CRC-64-AVRO fingerprint), or Confluent's magic byte + schema id.",
+    )
+    schema_registry_url: str | None = Field(None, description="Schema registry URL, for the confluent format.")
+
+
+class Settings(BaseSettings):
+    """Root settings: one object every command and adapter receives."""
+
+    model_config = _config("JOURNEYS_")
+
+    data_dir: Path = Field(Path("data"), description="Folder for the broker's log dir, DuckDB, reports.")
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    topics: TopicSettings = Field(default_factory=TopicSettings)
+    stack: StackSettings = Field(default_factory=StackSettings)
+    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
+    serde: SerdeSettings = Field(default_factory=SerdeSettings)
+
+    @cached_property
+    def duckdb_path(self) -> Path:
+        return self.warehouse.path or self.data_dir / "journeys.duckdb"
+
+    @cached_property
+    def stack_dir(self) -> Path:
+        """The local broker's config, KRaft log dir, pid and log file."""
+        return self.data_dir / "kafka"
