@@ -24,10 +24,15 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
+    "CollectorSettings",
+    "FlowSettings",
     "KafkaSettings",
+    "ProducerSettings",
     "SerdeSettings",
     "Settings",
+    "SimulatorSettings",
     "StackSettings",
+    "StitcherSettings",
     "TopicSettings",
     "WarehouseSettings",
     "default_cache_dir",
@@ -158,6 +163,82 @@ class SerdeSettings(BaseSettings):
     schema_registry_url: str | None = Field(None, description="Schema registry URL, for the confluent format.")
 
 
+class ProducerSettings(BaseSettings):
+    """The SDK's kafka-python producer (durability first)."""
+
+    model_config = _config("JOURNEYS_PRODUCER_")
+
+    linger_ms: int = Field(20, ge=0, le=10_000, description="Batching delay before a send, in ms.")
+    batch_size: int = Field(256 * 1024, ge=1024, description="Max bytes of one partition batch.")
+    buffer_memory: int = Field(64 * 1024 * 1024, ge=1024 * 1024, description="Bytes buffered before send() blocks.")
+    max_block_ms: int = Field(
+        30_000, ge=0, description="How long send() blocks on a full buffer before raising, in ms."
+    )
+    compression: Literal["none", "gzip", "snappy", "lz4", "zstd"] = Field("gzip", description="Batch compression.")
+    delivery_timeout_ms: int = Field(120_000, ge=1_000, description="Give up on a message after this long, in ms.")
+
+
+class CollectorSettings(BaseSettings):
+    """The HTTP collector (`journeys collect`)."""
+
+    model_config = _config("JOURNEYS_COLLECTOR_")
+
+    host: str = Field("127.0.0.1", description="Interface to listen on.")
+    port: int = Field(8088, ge=1, le=65535, description="Port to listen on.")
+    write_keys: dict[str, str] = Field(
+        default_factory=lambda: {"demo-write-key": "demo"},
+        description='JSON map of write key -> source name, e.g. {"wk_live_1": "web-shop"}.',
+    )
+    max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest accepted request body (after gunzip).")
+    max_batch: int = Field(2_000, ge=1, le=100_000, description="Most events in one batch request.")
+
+
+class StitcherSettings(BaseSettings):
+    """The journey stitcher (`journeys stitch`)."""
+
+    model_config = _config("JOURNEYS_STITCHER_")
+
+    group_id: str = Field("journeys-stitcher", description="Consumer group of the stitcher instances.")
+    inactivity_gap_s: int = Field(24 * 3600, ge=60, description="Event-time gap that closes a journey, in s.")
+    session_gap_s: int = Field(
+        30 * 60, ge=60, description="Inactivity within a channel that starts a new session, in s."
+    )
+    max_journey_s: int = Field(30 * 24 * 3600, ge=3600, description="Longest journey before it is cut, in s.")
+    allowed_lateness_s: int = Field(3600, ge=0, description="How late an event may be and still reorder, in s.")
+    dedup_window_s: int = Field(24 * 3600, ge=60, description="How long event ids are remembered for dedup, in s.")
+    commit_interval_ms: int = Field(500, ge=10, le=60_000, description="Transaction (checkpoint) interval, in ms.")
+    terminal_event_types: list[str] = Field(
+        default_factory=lambda: ["purchase", "contact_resolved", "cancellation"],
+        description="Event types whose outcome closes a journey.",
+    )
+    placeholder_ids: list[str] = Field(
+        default_factory=lambda: ["", "null", "none", "undefined", "nil", "anonymous", "guest", "unknown", "0", "-1"],
+        description="Identifier values that never link anything (compared case-insensitively).",
+    )
+
+
+class FlowSettings(BaseSettings):
+    """The Prefect flows that load and analyse the warehouse."""
+
+    model_config = _config("JOURNEYS_FLOWS_")
+
+    group_id: str = Field("journeys-warehouse", description="Client id prefix of the loader (offsets live in DuckDB).")
+    batch_max_records: int = Field(200_000, ge=100, description="Most records loaded in one DuckDB transaction.")
+    poll_timeout_ms: int = Field(2_000, ge=100, description="How long the loader waits for new records, in ms.")
+    schedule_interval_s: int = Field(300, ge=10, description="`journeys flows serve` interval, in s.")
+    rules_path: Path | None = Field(None, description="Friction rule catalogue; default warehouse/friction_rules.yaml.")
+    scoring_path: Path | None = Field(None, description="Score weights; default warehouse/scoring.yaml.")
+
+
+class SimulatorSettings(BaseSettings):
+    """`journeys simulate` and the demo."""
+
+    model_config = _config("JOURNEYS_SIMULATOR_")
+
+    customers: int = Field(10_000, ge=1, description="Simulated people.")
+    seed: int = Field(7, description="Random seed: the same seed gives the same events.")
+
+
 class Settings(BaseSettings):
     """Root settings: one object every command and adapter receives."""
 
@@ -169,6 +250,11 @@ class Settings(BaseSettings):
     stack: StackSettings = Field(default_factory=StackSettings)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
     serde: SerdeSettings = Field(default_factory=SerdeSettings)
+    producer: ProducerSettings = Field(default_factory=ProducerSettings)
+    collector: CollectorSettings = Field(default_factory=CollectorSettings)
+    stitcher: StitcherSettings = Field(default_factory=StitcherSettings)
+    flows: FlowSettings = Field(default_factory=FlowSettings)
+    simulator: SimulatorSettings = Field(default_factory=SimulatorSettings)
 
     @cached_property
     def duckdb_path(self) -> Path:
