@@ -30,9 +30,11 @@ _COMMAND_MODULES = (
     "journeys.topics_cli",
     "schemas.cli",
     "producers.cli",
+    "producers.simulator.cli",
     "consumers.cli",
     "flows.cli",
     "warehouse.cli",
+    "warehouse.report.cli",
     "journeys.demo_cli",
 )
 
@@ -40,7 +42,7 @@ for _name in _COMMAND_MODULES:
     try:
         _module = importlib.import_module(_name)
     except ModuleNotFoundError as exc:  # a package without commands yet
-        if exc.name != _name:
+        if exc.name is None or not _name.startswith(exc.name):
             raise
         continue
     _module.register(app)
