@@ -176,6 +176,12 @@ class ProducerSettings(BaseSettings):
     )
     compression: Literal["none", "gzip", "snappy", "lz4", "zstd"] = Field("gzip", description="Batch compression.")
     delivery_timeout_ms: int = Field(120_000, ge=1_000, description="Give up on a message after this long, in ms.")
+    retry_backoff_ms: int = Field(
+        100, ge=10, le=60_000, description="Wait between retries of a failed produce request, in ms."
+    )
+    close_timeout_s: float = Field(
+        30.0, ge=0, le=600, description="How long close() and the exit hook wait for unacknowledged events, in s."
+    )
 
 
 class CollectorSettings(BaseSettings):
@@ -191,6 +197,15 @@ class CollectorSettings(BaseSettings):
     )
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest accepted request body (after gunzip).")
     max_batch: int = Field(2_000, ge=1, le=100_000, description="Most events in one batch request.")
+    source_channels: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON map of source -> channel used when an event names none, e.g. {"support-bot": "chatbot"}.',
+    )
+    ack_timeout_ms: int = Field(
+        10_000, ge=100, le=300_000, description="How long a request waits for Kafka's acknowledgement before 503, in ms."
+    )
+    retry_after_s: int = Field(5, ge=1, le=3600, description="Retry-After sent with a 503 (broker down), in s.")
+    log_interval_s: float = Field(60.0, gt=0, le=86_400, description="How often the metrics line is logged, in s.")
 
 
 class StitcherSettings(BaseSettings):

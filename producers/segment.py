@@ -1,0 +1,374 @@
+"""Segment HTTP Tracking API payloads -> touchpoint dicts (pure functions, no I/O).
+
+Apps instrumented with Segment or RudderStack SDKs post ``track``, ``identify``,
+``alias``, ``page``, ``screen`` and ``group`` calls; this module turns each into the
+contract's touchpoint shape. It never raises on odd input: whatever it cannot map is
+left out or kept as a string property, and the contract's validation decides.
+
+Personal data is hashed here, at the edge: ``traits.email`` becomes ``email_hash``
+(sha256 of the trimmed, lower-cased address) and ``traits.phone`` becomes
+``phone_hash`` (sha256 of the digits with a leading ``+``); neither, nor names or
+addresses, ever reaches Kafka in clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = [
+    "CHANNELS",
+    "EVENT_TYPES",
+    "from_segment",
+    "hash_email",
+    "hash_phone",
+    "merge_batch_context",
+    "parse_time",
+    "stable_event_id",
+]
+
+CHANNELS = frozenset(
+    [
+        "web",
+        "app",
+        "email",
+        "sms",
+        "whatsapp",
+        "line",
+        "messenger",
+        "imessage",
+        "push",
+        "chat",
+        "chatbot",
+        "voice",
+        "video",
+        "store",
+        "social",
+        "other",
+    ]
+)
+EVENT_TYPES = frozenset(
+    [
+        "page_view",
+        "screen_view",
+        "click",
+        "search",
+        "form_start",
+        "form_submit",
+        "error",
+        "add_to_cart",
+        "remove_from_cart",
+        "checkout_started",
+        "purchase",
+        "cancellation",
+        "refund",
+        "login",
+        "signup",
+        "identify",
+        "alias",
+        "app_open",
+        "message_sent",
+        "message_received",
+        "message_delivered",
+        "message_opened",
+        "message_clicked",
+        "message_bounced",
+        "message_failed",
+        "notification_received",
+        "contact_started",
+        "queued",
+        "agent_assigned",
+        "agent_transfer",
+        "contact_resolved",
+        "contact_abandoned",
+        "bot_handoff",
+        "survey_response",
+        "video_play",
+        "store_visit",
+        "other",
+    ]
+)
+
+# Segment's semantic event names (segment.com/docs/connections/spec) -> our event types.
+_SEGMENT_EVENTS = {
+    "order completed": "purchase",
+    "product added": "add_to_cart",
+    "product removed": "remove_from_cart",
+    "checkout started": "checkout_started",
+    "products searched": "search",
+    "signed up": "signup",
+    "signed in": "login",
+    "order cancelled": "cancellation",
+    "order refunded": "refund",
+    "application opened": "app_open",
+    "push notification received": "notification_received",
+    "push notification tapped": "message_clicked",
+    "email delivered": "message_delivered",
+    "email opened": "message_opened",
+    "email link clicked": "message_clicked",
+    "email bounced": "message_bounced",
+    "video playback started": "video_play",
+    "form submitted": "form_submit",
+    "form started": "form_start",
+}
+# Segment's top-level `channel` (who sent the call) -> our channel, when nothing better is known.
+_SEGMENT_CHANNEL = {"browser": "web", "mobile": "app", "client": "web"}
+# Fields lifted from `properties` into the touchpoint (Segment name -> ours), then removed from properties.
+_LIFTED_STR = {
+    "order_id": "order_id",
+    "orderId": "order_id",
+    "currency": "currency",
+    "step": "step",
+    "target": "target",
+    "intent": "intent",
+    "outcome": "outcome",
+    "error_code": "error_code",
+    "conversation_id": "conversation_id",
+    "agent_id": "agent_id",
+    "survey_kind": "survey_kind",
+}
+_LIFTED_NUM = {
+    "value": "value",
+    "revenue": "value",
+    "total": "value",
+    "duration_ms": "duration_ms",
+    "latency_ms": "latency_ms",
+    "survey_score": "survey_score",
+}
+_INT_FIELDS = {"duration_ms", "latency_ms", "survey_score"}
+# Traits never copied into properties (personal data; email and phone are hashed instead).
+_PII_TRAITS = frozenset(
+    [
+        "email",
+        "phone",
+        "name",
+        "firstName",
+        "lastName",
+        "first_name",
+        "last_name",
+        "address",
+        "birthday",
+        "username",
+        "title",
+        "avatar",
+    ]
+)
+_EVENT_ID_NAMESPACE = uuid.UUID("6f1b5d1e-3c59-4a39-9a64-3e3a0f7d1a2b")
+_MAX_PROPERTY_CHARS = 4096
+
+
+def hash_email(email: str) -> str:
+    """sha256 hex of the trimmed, lower-cased address (what every identity join uses)."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def hash_phone(phone: str) -> str:
+    """sha256 hex of ``+`` and the digits, so ``+1 (555) 010-9999`` and ``+15550109999`` match."""
+    return hashlib.sha256(("+" + re.sub(r"\D", "", phone)).encode()).hexdigest()
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO-8601 string or epoch milliseconds -> aware UTC datetime; ``None`` when unreadable."""
+    try:
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(value / 1000, tz=UTC)
+        if isinstance(value, str) and value:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None
+
+
+def stable_event_id(message_id: Any, payload: Mapping[str, Any]) -> str:
+    """The event id: ``messageId`` when it is a UUID, else a UUID derived from it (or from the payload).
+
+    Derived, not random, so a client that re-posts the same call gets the same event id and the
+    stitcher drops the copy.
+    """
+    if isinstance(message_id, str) and message_id:
+        try:
+            return str(uuid.UUID(message_id))
+        except ValueError:
+            return str(uuid.uuid5(_EVENT_ID_NAMESPACE, message_id))
+    canonical = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    return str(uuid.uuid5(_EVENT_ID_NAMESPACE, canonical))
+
+
+def merge_batch_context(call: Mapping[str, Any], batch: Mapping[str, Any]) -> dict[str, Any]:
+    """A call inside ``/v1/batch`` inherits the batch's ``context``, ``integrations`` and ``sentAt``."""
+    merged = dict(call)
+    batch_context = batch.get("context")
+    if isinstance(batch_context, Mapping):
+        own = call.get("context")
+        merged["context"] = {**batch_context, **own} if isinstance(own, Mapping) else dict(batch_context)
+    if "sentAt" not in merged and "sentAt" in batch:
+        merged["sentAt"] = batch["sentAt"]
+    return merged
+
+
+def from_segment(
+    call: Mapping[str, Any], *, kind: str, source: str, default_channel: str, now: datetime
+) -> dict[str, Any]:
+    """One Segment call of ``kind`` (track, identify, ...) -> a touchpoint dict (not yet validated)."""
+    ctx = _mapping(call.get("context"))
+    props = _mapping(call.get("properties"))
+    traits = {**_mapping(ctx.get("traits")), **_mapping(call.get("traits"))}
+
+    sent = parse_time(call.get("sentAt"))
+    event_time = _event_time(call, sent, now)
+    event: dict[str, Any] = {
+        "event_id": stable_event_id(call.get("messageId"), call),
+        "event_time": event_time,
+        "received_time": now,
+        "sent_time": sent,
+        "source": source,
+        "channel": _channel(call, ctx, props, default_channel, kind),
+        "event_type": _event_type(call, kind),
+        "customer_id": _str_or_none(call.get("userId")),
+        "anonymous_id": _str_or_none(call.get("anonymousId")),
+        "device_id": _str_or_none(_mapping(ctx.get("device")).get("id")),
+        "email_hash": None,
+        "phone_hash": None,
+        "context": _context(ctx),
+        "page": _page(call, ctx, props, kind),
+    }
+    if isinstance(traits.get("email"), str) and traits["email"].strip():
+        event["email_hash"] = hash_email(traits["email"])
+    if isinstance(traits.get("phone"), str) and re.search(r"\d", traits["phone"]):
+        event["phone_hash"] = hash_phone(traits["phone"])
+    if kind == "alias":
+        # Segment's alias says "previousId is the same person as userId"; the previous id is
+        # (almost always) the anonymous one, and the stitcher links both.
+        event["anonymous_id"] = _str_or_none(call.get("previousId")) or event["anonymous_id"]
+
+    properties: dict[str, str] = {}
+    for name, value in props.items():
+        if name in _LIFTED_STR and value is not None and not isinstance(value, dict | list):
+            event[_LIFTED_STR[name]] = str(value)
+        elif name in _LIFTED_NUM and _is_number(value):
+            field = _LIFTED_NUM[name]
+            event[field] = int(value) if field in _INT_FIELDS else float(value)
+        elif name not in {"email", "phone", "channel"}:
+            properties[str(name)] = _as_string(value)
+    for name, value in traits.items():
+        if name not in _PII_TRAITS:
+            properties[f"trait.{name}"] = _as_string(value)
+    if kind == "track" and event["event_type"] == "other" and call.get("event") is not None:
+        properties["segment_event"] = _as_string(call.get("event"))
+    if kind == "group" and call.get("groupId") is not None:
+        properties["group_id"] = _as_string(call.get("groupId"))
+    if kind in {"page", "screen"} and call.get("name") is not None:
+        properties.setdefault("name", _as_string(call.get("name")))
+    if isinstance(call.get("messageId"), str) and event["event_id"] != call["messageId"]:
+        properties["message_id"] = call["messageId"][:_MAX_PROPERTY_CHARS]
+    event["properties"] = properties
+    return event
+
+
+def _event_time(call: Mapping[str, Any], sent: datetime | None, now: datetime) -> datetime:
+    """Segment's rule: ``timestamp`` if given, else ``originalTimestamp`` corrected for the device's clock skew."""
+    stamped = parse_time(call.get("timestamp"))
+    if stamped is not None:
+        return stamped
+    original = parse_time(call.get("originalTimestamp"))
+    if original is not None:
+        return now - (sent - original) if sent is not None else original
+    return now
+
+
+def _channel(call: Mapping[str, Any], ctx: Mapping[str, Any], props: Mapping[str, Any], default: str, kind: str) -> str:
+    for explicit in (props.get("channel"), ctx.get("channel")):
+        if isinstance(explicit, str) and explicit.lower() in CHANNELS:
+            return explicit.lower()
+    if kind == "screen" or (not ctx.get("page") and (ctx.get("app") or _mapping(ctx.get("device")).get("id"))):
+        return "app"
+    if kind == "page" or ctx.get("page"):
+        return "web"
+    segment_channel = call.get("channel")
+    if isinstance(segment_channel, str) and segment_channel in _SEGMENT_CHANNEL:
+        return _SEGMENT_CHANNEL[segment_channel]
+    return default
+
+
+def _event_type(call: Mapping[str, Any], kind: str) -> str:
+    if kind == "track":
+        name = call.get("event")
+        if not isinstance(name, str):
+            return "other"
+        snake = re.sub(r"[\s\-]+", "_", name.strip().lower())
+        if snake in EVENT_TYPES:
+            return snake
+        return _SEGMENT_EVENTS.get(name.strip().lower(), "other")
+    return {"page": "page_view", "screen": "screen_view", "identify": "identify", "alias": "alias"}.get(kind, "other")
+
+
+def _context(ctx: Mapping[str, Any]) -> dict[str, Any]:
+    device = _mapping(ctx.get("device"))
+    os_ = _mapping(ctx.get("os"))
+    app = _mapping(ctx.get("app"))
+    campaign = _mapping(ctx.get("campaign"))
+    page = _mapping(ctx.get("page"))
+    location = _mapping(ctx.get("location"))
+    referrer = ctx.get("referrer")
+    referrer_url = _mapping(referrer).get("url") if isinstance(referrer, Mapping) else referrer
+    return {
+        "country": _str_or_none(location.get("country") or ctx.get("country")),
+        "locale": _str_or_none(ctx.get("locale")),
+        "device_type": _str_or_none(device.get("type")),
+        "os": _str_or_none(os_.get("name")),
+        "app_name": _str_or_none(app.get("name")),
+        "app_version": _str_or_none(app.get("version")),
+        "user_agent": _str_or_none(ctx.get("userAgent")),
+        "campaign_source": _str_or_none(campaign.get("source")),
+        "campaign_medium": _str_or_none(campaign.get("medium")),
+        "campaign_name": _str_or_none(campaign.get("name")),
+        "referrer": _str_or_none(page.get("referrer") or referrer_url),
+    }
+
+
+def _page(call: Mapping[str, Any], ctx: Mapping[str, Any], props: Mapping[str, Any], kind: str) -> str | None:
+    if kind == "screen":
+        return _str_or_none(call.get("name") or props.get("name"))
+    return _str_or_none(props.get("path") or _mapping(ctx.get("page")).get("path") or call.get("name"))
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    text = str(value)
+    return text or None
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return math.isfinite(value) and abs(value) < 1e15  # fits the contract's numbers
+    return False
+
+
+def _as_string(value: Any) -> str:
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif value is None:
+        text = ""
+    elif isinstance(value, int | float):
+        text = repr(value)
+    else:
+        text = json.dumps(value, default=str, separators=(",", ":"))
+    return text[:_MAX_PROPERTY_CHARS]
