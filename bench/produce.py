@@ -1,0 +1,185 @@
+"""Ingestion throughput: the SDK, the bare kafka-python producer beside it, and the collector.
+
+    .venv/bin/python bench/produce.py [--events 200000] [--http-events 200000] [--clients 8] [--batch 250]
+
+Needs the broker (`journeys stack up`). Creates throw-away topics `bench.<id>.*` and deletes them.
+The SDK target is >= 80% of the bare producer ceiling (same settings: acks=all, idempotence,
+compression), measured in the same run; the collector target is >= 20,000 ev/s in batches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import orjson
+
+from journeys.settings import Settings, TopicSettings
+from journeys.topics import admin_client, create_topics, pipeline_topics
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bare_ceiling(settings: Settings, values: list[tuple[bytes, bytes]]) -> float:
+    from producers.kafka_producer import make_producer
+
+    producer = make_producer(settings, client_suffix="bench-bare")
+    topic = settings.topics.name(settings.topics.raw)
+    started = time.perf_counter()
+    for key, value in values:
+        producer.send(topic, value=value, key=key)
+    producer.flush()
+    elapsed = time.perf_counter() - started
+    producer.close()
+    return len(values) / elapsed
+
+
+def sdk_rate(settings: Settings, n: int) -> float:
+    from producers import Tracker
+
+    tracker = Tracker(settings, source="bench", close_at_exit=False)
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    for i in range(n):
+        tracker.track(
+            "page_view", channel="web", anonymous_id=f"a-{i % 5000}", event_time=now, page="/p", properties={"i": "1"}
+        )
+    tracker.flush()
+    elapsed = time.perf_counter() - started
+    tracker.close()
+    return n / elapsed
+
+
+def _call(i: int) -> dict[str, object]:
+    return {
+        "type": "track",
+        "event": "Product Added",
+        "messageId": str(uuid.uuid4()),
+        "anonymousId": f"a-{i % 5000}",
+        "timestamp": "2025-03-01T12:00:00Z",
+        "context": {"page": {"path": "/p"}, "locale": "de-DE"},
+        "properties": {"sku": "s-1", "price": 9.5},
+    }
+
+
+async def _load(url: str, total: int, clients: int, batch: int) -> float:
+    auth = {"Authorization": "Basic " + base64.b64encode(b"bench:").decode(), "Content-Type": "application/json"}
+    bodies = [orjson.dumps({"batch": [_call(i * batch + j) for j in range(batch)]}) for i in range(total // batch)]
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            body = queue.get_nowait()
+            response = await client.post(f"{url}/v1/batch", content=body, headers=auth)
+            if response.status_code != 200 or response.json()["accepted"] != batch:
+                raise RuntimeError(f"collector answered {response.status_code}: {response.text[:200]}")
+
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=clients)) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(clients)))
+        return len(bodies) * batch / (time.perf_counter() - started)
+
+
+def collector_rate(settings: Settings, total: int, clients: int, batch: int, workers: int) -> float:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "JOURNEYS_TOPIC_PREFIX": settings.topics.prefix,
+        "JOURNEYS_COLLECTOR_WRITE_KEYS": '{"bench": "bench"}',
+        "JOURNEYS_COLLECTOR_PORT": str(port),
+        "JOURNEYS_COLLECTOR_SOURCE_CHANNELS": '{"bench": "web"}',
+    }
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "journeys"), "collect", "--workers", str(workers)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError(
+                    "collector did not start: " + (server.stderr.read().decode()[-2000:] if server.stderr else "")
+                )
+            time.sleep(0.2)
+        asyncio.run(_load(url, min(total, 2_000 * batch) // 10, clients, batch))  # warm-up
+        return asyncio.run(_load(url, total, clients, batch))
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--http-events", type=int, default=200_000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=250)
+    parser.add_argument("--workers", type=int, default=1, help="collector worker processes")
+    args = parser.parse_args()
+
+    prefix = f"bench.{uuid.uuid4().hex[:8]}."
+    topics = TopicSettings(prefix=prefix)
+    settings = Settings(topics=topics)
+    specs = pipeline_topics(topics)
+    admin = admin_client(settings.kafka)
+    create_topics(settings.kafka, specs, admin=admin)
+    try:
+        from producers.contract import encode_touchpoint, validate_touchpoint
+        from producers.keys import identity_key
+
+        now = datetime.now(UTC)
+        sample = validate_touchpoint(
+            {
+                "event_id": str(uuid.uuid4()),
+                "event_time": now,
+                "received_time": now,
+                "source": "bench",
+                "channel": "web",
+                "event_type": "page_view",
+                "anonymous_id": "a-1",
+                "page": "/p",
+                "properties": {"i": "1"},
+            }
+        )
+        values = [
+            (identity_key({"anonymous_id": f"a-{i % 5000}"}), encode_touchpoint(sample)) for i in range(args.events)
+        ]
+        bare = bare_ceiling(settings, values)
+        print(f"bare kafka-python producer (acks=all, idempotent, {settings.producer.compression}): {bare:,.0f} msg/s")
+        sdk = sdk_rate(settings, args.events)
+        print(f"SDK Tracker.track (validate + encode + send): {sdk:,.0f} ev/s = {sdk / bare:.0%} of the bare ceiling")
+        http = collector_rate(settings, args.http_events, args.clients, args.batch, args.workers)
+        print(
+            f"collector /v1/batch ({args.clients} clients, {args.batch} events per batch, {args.workers} worker): "
+            f"{http:,.0f} ev/s"
+        )
+    finally:
+        admin.delete_topics([s.name for s in specs], raise_errors=False)
+        admin.close()
+
+
+if __name__ == "__main__":
+    main()
