@@ -63,5 +63,6 @@ def validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
                 path += f"[{part}]"
             else:
                 path += f".{part}" if path else str(part)
-        problems.append((path or "$", str(error["msg"])))
+        # "Value error, " is pydantic telling us our own validator raised; the reason is what follows.
+        problems.append((path or "$", str(error["msg"]).removeprefix("Value error, ")))
     return problems

@@ -87,6 +87,9 @@ class RecordCodec:
         self._current = current or catalog.current(name)
         self._writers = dict(writers if writers is not None else catalog.by_fingerprint())
         self._writers.setdefault(self._current.fingerprint, self._current)
+        # Encoding keeps timestamp-millis so it takes datetimes and epoch ms alike; decoding drops it
+        # when plain_timestamps asks for epoch ms.
+        self._write_schema = _parsed(self._current, False)
         self._schema = _parsed(self._current, plain_timestamps)
         self._header = self._make_header()
         # Readers by frame key (fingerprint or schema id): (writer schema, reader schema or None).
@@ -110,7 +113,7 @@ class RecordCodec:
         buffer = io.BytesIO()
         buffer.write(self._header or self._unreleased())
         try:
-            schemaless_writer(buffer, self._schema, record)
+            schemaless_writer(buffer, self._write_schema, record)
         except _ENCODE_ERRORS as exc:
             field, reason = failing_encode_field(self._current.schema, record)
             raise EncodeError(
