@@ -6,9 +6,13 @@ API touches this file only.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from producers.exceptions import InvalidEventError
+
+if TYPE_CHECKING:
+    from schemas.serde import RecordCodec
 
 __all__ = [
     "decode_dead_letter",
@@ -25,44 +29,45 @@ __all__ = [
 def validate_touchpoint(raw: dict[str, Any]) -> dict[str, Any]:
     """Validate with the contract's pydantic model; the normalised dict, or ``InvalidEventError``."""
     from pydantic import ValidationError
+
     from schemas.exceptions import validation_problems
     from schemas.models import TouchpointEvent
 
     try:
-        model = TouchpointEvent.model_validate(raw)
+        model = TouchpointEvent.parse(raw)
     except ValidationError as exc:
         raise InvalidEventError(validation_problems(exc), event_id=_event_id(raw)) from exc
-    return model.model_dump()
+    return model.to_avro()
 
 
 validate_touchpoint_fast = validate_touchpoint
 
 
-def encode_touchpoint(record: dict[str, Any]) -> bytes:
-    from schemas.serde import encode_touchpoint as encode
+@cache
+def _codec(name: str) -> RecordCodec:
+    """One codec per record type for the process (the schema is parsed once)."""
+    from schemas.serde import default_serde
 
-    return encode(record)  # type: ignore[no-any-return]
+    return default_serde().codec(name)
+
+
+def encode_touchpoint(record: dict[str, Any]) -> bytes:
+    return _codec("TouchpointEvent").encode(record)
 
 
 encode_touchpoint_fast = encode_touchpoint
 
 
 def decode_touchpoint(data: bytes) -> dict[str, Any]:
-    from schemas.serde import decode_touchpoint as decode
-
-    return decode(data)  # type: ignore[no-any-return]
+    return _codec("TouchpointEvent").decode(data)
 
 
 def encode_dead_letter(record: dict[str, Any]) -> bytes:
-    from schemas.serde import encode_dead_letter as encode
-
-    return encode(record)  # type: ignore[no-any-return]
+    return _codec("DeadLetter").encode(record)
 
 
 def decode_dead_letter(data: bytes) -> dict[str, Any]:
-    from schemas.serde import decode_dead_letter as decode
-
-    return decode(data)  # type: ignore[no-any-return]
+    return _codec("DeadLetter").decode(data)
 
 
 def touchpoint_json_schema(*, ref_template: str) -> dict[str, Any]:

@@ -20,6 +20,9 @@ import orjson
 
 __all__ = ["ReplayOutcome", "apply_fix", "dead_letter", "matches", "replay_one"]
 
+# The contract's DeadLetter keeps the payload whole up to this size (the broker's default
+# message.max.bytes is 1 MiB, and the record carries more than the payload).
+MAX_PAYLOAD_BYTES = 900_000
 _NAMESPACE = uuid.UUID("0b0f5c3e-8a0e-4f55-a0b8-5d0f3b8b6e11")
 
 
@@ -37,14 +40,19 @@ def dead_letter(
     """A DeadLetter record. Its id is derived from source and payload, so the same bad input
     posted twice (a client retry) carries the same id."""
     digest = hashlib.sha256(source.encode() + b"\0" + payload).hexdigest()
+    message = "; ".join(f"{field}: {reason}" for field, reason in problems) or error_kind
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        # Kafka refuses records over ~1 MB (message.max.bytes); keep the head and say so.
+        message = f"payload truncated from {len(payload)} bytes; " + message
+        payload = payload[:MAX_PAYLOAD_BYTES]
     return {
         "dead_letter_id": str(uuid.uuid5(_NAMESPACE, digest)),
         "payload": payload,
         "content_type": content_type,
         "source": source,
         "error_kind": error_kind,
-        "field": problems[0][0] if problems else None,
-        "message": "; ".join(f"{field}: {reason}" for field, reason in problems) or error_kind,
+        "field": problems[0][0][:2048] if problems else None,
+        "message": message[:65_536],
         "error_time": now,
         "original_topic": origin[0] if origin else None,
         "original_partition": origin[1] if origin else None,

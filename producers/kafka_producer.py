@@ -41,6 +41,9 @@ def producer_config(
         "batch_size": p.batch_size,
         "compression_type": None if p.compression == "none" else p.compression,
         "max_block_ms": block_ms,
+        # kafka-python backs off reconnects up to 30 s by default: after a broker restart the
+        # collector would answer 503 that long. 1 s costs one connect attempt per second.
+        "reconnect_backoff_max_ms": 1_000,
         # Without a broker, kafka-python's constructor waits this long to bootstrap; give up
         # as fast as a send would.
         "bootstrap_timeout_ms": max(block_ms, 1_000),

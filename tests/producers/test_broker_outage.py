@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -71,7 +72,11 @@ def test_events_buffered_while_the_broker_is_down_arrive_when_it_is_back(
         broker.up()
         tracker.flush(timeout=120)  # every buffered event is acknowledged now
         tracker.close()
-        retried = httpx.post(f"{collector.url}/v1/track", json=call, headers=auth, timeout=60)
+        for _attempt in range(60):  # what a Segment client does: retry after Retry-After
+            retried = httpx.post(f"{collector.url}/v1/track", json=call, headers=auth, timeout=60)
+            if retried.status_code != 503:
+                break
+            time.sleep(int(retried.headers["Retry-After"]))
         assert retried.status_code == 200, retried.text
 
         messages = read_topic(settings, settings.topics.name(settings.topics.raw), 41, timeout_s=60)
