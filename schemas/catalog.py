@@ -127,7 +127,8 @@ def _expand(node: Any, namespace: str, definitions: dict[str, dict[str, Any]], d
         out["name"], out["namespace"] = full.rpartition(".")[2], own_namespace
         if "fields" in node:
             out["fields"] = [
-                {**field, "type": _expand(field["type"], own_namespace, definitions, defined)} for field in node["fields"]
+                {**field, "type": _expand(field["type"], own_namespace, definitions, defined)}
+                for field in node["fields"]
             ]
         return out
     if kind == "array":

@@ -95,7 +95,10 @@ Country = Annotated[str, StringConstraints(min_length=2, max_length=2), AfterVal
 Currency = Annotated[str, AfterValidator(_upper), StringConstraints(pattern=r"^[A-Z]{3}$")]
 Millis = Annotated[int, Field(ge=0, lt=2**63)]
 Properties = Annotated[
-    dict[Annotated[str, StringConstraints(min_length=1, max_length=128)], Annotated[str, StringConstraints(max_length=4096)]],
+    dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=128)],
+        Annotated[str, StringConstraints(max_length=4096)],
+    ],
     Field(max_length=64),
 ]
 
