@@ -202,7 +202,10 @@ class CollectorSettings(BaseSettings):
         description='JSON map of source -> channel used when an event names none, e.g. {"support-bot": "chatbot"}.',
     )
     ack_timeout_ms: int = Field(
-        10_000, ge=100, le=300_000, description="How long a request waits for Kafka's acknowledgement before 503, in ms."
+        10_000,
+        ge=100,
+        le=300_000,
+        description="How long a request waits for Kafka's acknowledgement before 503, in ms.",
     )
     retry_after_s: int = Field(5, ge=1, le=3600, description="Retry-After sent with a 503 (broker down), in s.")
     log_interval_s: float = Field(60.0, gt=0, le=86_400, description="How often the metrics line is logged, in s.")
