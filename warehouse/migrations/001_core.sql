@@ -2,7 +2,8 @@
 --
 -- This file is the contract between the loader (flows/load), the friction and score
 -- flows, `journeys evaluate` and the report. Later migrations may ADD tables and
--- columns; they never rename or drop what is here.
+-- columns; they never rename or drop what is here. Version ranges: 010-049 load and
+-- quality (flows/load, flows/quality), 050-089 friction, scores and analyst views.
 --
 -- Times are TIMESTAMPTZ in UTC. Ids are VARCHAR. "customer_id" is always the
 -- stitcher's canonical customer; the id the app sent is "event_customer_id".
@@ -195,4 +196,11 @@ create table if not exists dq_results (
     , message             varchar not null
     , checked_at          timestamptz not null
     , primary key (run_id, check_name)
+);
+
+-- journey_changes: journeys the loader added or changed since friction and scores last ran
+-- (the work queue of the incremental flows; the parent flow empties it after scoring)
+create table if not exists journey_changes (
+      journey_id          varchar primary key
+    , changed_at          timestamptz not null
 );
