@@ -246,6 +246,20 @@ class FlowSettings(BaseSettings):
     schedule_interval_s: int = Field(300, ge=10, description="`journeys flows serve` interval, in s.")
     rules_path: Path | None = Field(None, description="Friction rule catalogue; default warehouse/friction_rules.yaml.")
     scoring_path: Path | None = Field(None, description="Score weights; default warehouse/scoring.yaml.")
+    max_batches: int | None = Field(
+        None, ge=1, description="Stop the load after this many batches (default: until caught up with the topics)."
+    )
+    pause_between_batches_s: float = Field(
+        0.0, ge=0, le=3600, description="Sleep after each committed batch, in s (crash tests and throttling)."
+    )
+    quality_path: Path | None = Field(
+        None, description="Data-quality thresholds; default warehouse/quality/checks.yaml."
+    )
+    quality_fail_on: Literal["fail", "warn", "never"] = Field(
+        "fail", description="Fail the flow run when a check ends `fail` (default), also on `warn`, or never."
+    )
+    retries: int = Field(2, ge=0, le=10, description="Retries of a task that failed with a retryable error.")
+    retry_delay_s: float = Field(5.0, ge=0, le=600, description="First retry delay, in s (doubles per retry).")
 
 
 class SimulatorSettings(BaseSettings):
