@@ -20,6 +20,9 @@ def test_compose_runs_the_same_kafka_version_in_kraft_mode_and_a_prefect_server(
     assert kafka["image"] == f"apache/kafka:{StackSettings().kafka_version}"
     assert kafka["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert "9092:9092" in kafka["ports"]
+    # the image keeps its data in /tmp unless told otherwise: the volume must be where the logs go
+    data_volume = next(v for v in kafka["volumes"] if v.startswith("kafka-data:"))
+    assert kafka["environment"]["KAFKA_LOG_DIRS"] == data_volume.split(":", 1)[1]
     assert spec["services"]["prefect"]["image"].startswith("prefecthq/prefect:3.8.")
 
 
