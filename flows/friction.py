@@ -1,0 +1,134 @@
+"""The friction flow: run every enabled rule of the catalogue over the journeys in scope.
+
+Set-based: each rule is one SQL statement over the whole scope, never a loop over
+journeys. A run, in one DuckDB transaction:
+
+1. refresh ``channel_preferences`` from warehouse/channel_preferences.csv;
+2. build the scope: ``scope_touchpoints`` (membership rows of the journeys to rework:
+   those in ``journey_changes``, or all) and ``scope_journeys`` (one row per journey,
+   with its customer, status, country and how long it has been quiet);
+3. delete the scope's old friction points (every journey in ``journey_changes``, merged
+   ones too, or the whole table);
+4. insert each rule's rows: its ``select`` returns journey_id, touchpoint_ids, channel,
+   step, detail; the flow adds rule, severity and detected_at, keeping one row per journey.
+
+A rule that fails rolls the whole run back, and the error names the rule and its file.
+
+    counts = flag_friction(con)                      # {"rage_click": 12, ...}
+    counts = flag_friction(con, changed_only=False)  # rework every journey
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from prefect import flow
+
+from flows.rules import Catalogue, FrictionRule, load_catalogue
+from flows.views import sync_channel_preferences
+from journeys.errors import ConfigurationError
+from journeys.settings import Settings
+from warehouse.db import read_sql
+
+__all__ = ["flag_friction", "friction_flow", "prepare_scope"]
+
+log = logging.getLogger(__name__)
+
+_INSERT = """
+insert into friction_points (journey_id, rule, severity, touchpoint_ids, channel, step, detail, detected_at)
+select journey_id, $rule, $severity, touchpoint_ids, channel, step, detail, $detected_at
+from ({sql}) as rule_output
+where journey_id is not null and len(touchpoint_ids) > 0
+qualify row_number() over (partition by journey_id order by touchpoint_ids) = 1
+"""
+
+
+def prepare_scope(con: duckdb.DuckDBPyConnection, *, changed_only: bool) -> int:
+    """Create the ``scope_touchpoints`` and ``scope_journeys`` temp tables; return the journeys in scope."""
+    con.execute(read_sql("friction/_scope_touchpoints.sql"), {"changed_only": changed_only})
+    con.execute(read_sql("friction/_scope_journeys.sql"))
+    row = con.execute("select count(*) from scope_journeys").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _resolve(rules: Catalogue | Path | str | None) -> Catalogue:
+    if isinstance(rules, Catalogue):
+        return rules
+    return load_catalogue(rules)
+
+
+def _run_rule(con: duckdb.DuckDBPyConnection, rule: FrictionRule, detected_at: datetime) -> int:
+    # The rule's SQL text is composed into the insert (it is configuration, like a view); its
+    # values never are: they are bound as named parameters.
+    statement = _INSERT.format(sql=rule.sql.rstrip().rstrip(";"))
+    parameters: dict[str, Any] = {
+        **rule.bound_parameters(),
+        "rule": rule.name,
+        "severity": rule.severity,
+        "detected_at": detected_at,
+    }
+    try:
+        row = con.execute(statement, parameters).fetchone()
+    except duckdb.Error as exc:
+        raise ConfigurationError(
+            f"friction rule `{rule.name}` ({rule.sql_path}) failed: {exc}. Its select must return "
+            "journey_id, touchpoint_ids, channel, step, detail; fix the SQL or set `enabled: false`"
+        ) from exc
+    return int(row[0]) if row else 0
+
+
+def flag_friction(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rules: Catalogue | Path | str | None = None,
+    changed_only: bool = True,
+) -> dict[str, int]:
+    """Replace the friction points of the journeys in scope; return the rows written per rule.
+
+    ``rules``: a loaded catalogue, or the path of one (default warehouse/friction_rules.yaml).
+    ``changed_only``: rework the journeys in ``journey_changes`` (the loader's work queue),
+    else every journey. Runs in one transaction: on any error nothing changes.
+    """
+    catalogue = _resolve(rules)
+    detected_at = datetime.now(UTC)
+    counts: dict[str, int] = {}
+    con.execute("begin transaction")
+    try:
+        sync_channel_preferences(con)
+        journeys = prepare_scope(con, changed_only=changed_only)
+        if changed_only:
+            con.execute("delete from friction_points where journey_id in (select journey_id from journey_changes)")
+        else:
+            con.execute("delete from friction_points")
+        for rule in catalogue.enabled:
+            counts[rule.name] = _run_rule(con, rule, detected_at)
+        con.execute("drop table if exists scope_touchpoints")
+        con.execute("drop table if exists scope_journeys")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    log.info(
+        "friction: %d journeys in scope, %d friction points (%s)",
+        journeys,
+        sum(counts.values()),
+        ", ".join(f"{name} {count}" for name, count in counts.items() if count),
+    )
+    return counts
+
+
+@flow(name="journeys-friction", log_prints=True)
+def friction_flow(settings: Settings | None = None, changed_only: bool = True) -> dict[str, int]:
+    """Prefect flow `journeys-friction`: open the warehouse, flag friction, close it."""
+    from warehouse.db import connect
+
+    settings = settings or Settings()
+    con = connect(settings.duckdb_path)
+    try:
+        return flag_friction(con, rules=settings.flows.rules_path, changed_only=changed_only)
+    finally:
+        con.close()

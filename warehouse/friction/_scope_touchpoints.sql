@@ -1,0 +1,27 @@
+-- _scope_touchpoints: the touchpoints of the journeys this run reworks (not a rule: the friction and
+-- score flows create it first). $changed_only: the journeys in journey_changes, else every journey.
+-- Merged journeys are left out: their touchpoints belong to the journey they merged into.
+create or replace temp table scope_touchpoints as
+select jt.journey_id
+     , jt.position
+     , jt.event_id
+     , jt.event_time
+     , jt.channel
+     , jt.event_type
+     , jt.session_id
+     , jt.page
+     , jt.step
+     , jt.intent
+     , jt.outcome
+     , jt.error_code
+     , jt.latency_ms
+     , jt.duration_ms
+     , jt.survey_kind
+     , jt.survey_score
+from journey_touchpoints as jt
+where jt.journey_id in (
+    select journey_id
+    from journeys
+    where status <> 'merged'
+      and (not $changed_only or journey_id in (select journey_id from journey_changes))
+)
