@@ -75,8 +75,14 @@ def load(
     consumer: Any = None,
     max_batches: int | None = None,
     on_batch: Callable[[int, BatchWritten], None] | None = None,
+    logger: logging.Logger | logging.LoggerAdapter[Any] | None = None,
 ) -> LoadReport:
-    """Load until caught up (or ``max_batches``, default ``settings.flows.max_batches``)."""
+    """Load until caught up (or ``max_batches``, default ``settings.flows.max_batches``).
+
+    ``on_batch(number, written)`` is called after each commit; ``logger`` (e.g. Prefect's run
+    logger) receives one line per batch.
+    """
+    out = logger or log
     roles = topic_roles(settings)
     limit = max_batches or settings.flows.max_batches
     serde = Serde(settings.serde, plain_timestamps=True)
@@ -96,7 +102,7 @@ def load(
             decoded: DecodedBatch = decode_batch(fetched.records, roles, serde)
             written = write_batch(con, decoded, fetched.next_offsets)
             report.batches.append(written)
-            log.info(
+            out.info(
                 "batch %d committed: %d records (%d touchpoints, %d journeys, %d links, %d failed, %d undecodable) "
                 "from %d partitions in %.2f s",
                 len(report.batches),
@@ -119,5 +125,5 @@ def load(
     finally:
         source.close()
     report.seconds = time.perf_counter() - started
-    log.info("load done: %s", report.summary())
+    out.info("load done: %s", report.summary())
     return report
