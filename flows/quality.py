@@ -89,8 +89,8 @@ def load_config(path: Path | None = None) -> QualityConfig:
         origin = str(path)
     document = yaml.safe_load(text) or {}
     checks = []
-    for name, spec in (document.get("checks") or {}).items():
-        spec = spec or {}
+    for name, raw in (document.get("checks") or {}).items():
+        spec = raw or {}
         unknown = set(spec) - {"description", *_BOUNDS}
         if unknown:
             raise ConfigurationError(
