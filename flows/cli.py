@@ -1,0 +1,83 @@
+"""``journeys flows run|serve|load|check``: the Prefect flows from the command line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+__all__ = ["register"]
+
+flows_app = typer.Typer(help="Prefect flows: load the warehouse, flag friction, score, check data quality.")
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="journeys-pipeline", show_header=True)
+    table.add_column("step")
+    table.add_column("result")
+    for step, result in summary.items():
+        if isinstance(result, dict):
+            text = ", ".join(f"{k} {v}" for k, v in result.items()) or "-"
+        else:
+            text = "skipped (not installed)" if result is None else str(result)
+        table.add_row(step, text)
+    Console().print(table)
+
+
+@flows_app.command("run")
+def run(
+    max_batches: int = typer.Option(0, help="Stop the load after this many batches (0: until caught up)."),
+    checks: bool = typer.Option(True, help="Run the data-quality checks at the end."),
+) -> None:
+    """Run the pipeline once: load new records, friction and scores of changed journeys, quality checks."""
+    from flows.pipeline import pipeline
+    from journeys.settings import Settings
+
+    summary = pipeline(Settings(), max_batches=max_batches or None, checks=checks)
+    _print_summary(summary)
+
+
+@flows_app.command("load")
+def load(max_batches: int = typer.Option(0, help="Stop after this many batches (0: until caught up).")) -> None:
+    """Only load Kafka into DuckDB (exactly once; friction and scores catch up on the next run)."""
+    from flows.pipeline import load_flow
+    from journeys.settings import Settings
+
+    _print_summary({"load": load_flow(Settings(), max_batches=max_batches or None)})
+
+
+@flows_app.command("check")
+def check() -> None:
+    """Only the data-quality checks (results in the table dq_results)."""
+    from flows.pipeline import quality_flow
+    from journeys.settings import Settings
+
+    _print_summary({"quality": quality_flow(Settings())})
+
+
+@flows_app.command("serve")
+def serve(
+    interval: int = typer.Option(0, help="Seconds between runs (default JOURNEYS_FLOWS_SCHEDULE_INTERVAL_S)."),
+    cron: str = typer.Option("", help="A cron schedule instead of the interval, e.g. '*/5 * * * *'."),
+    name: str = typer.Option("journeys-pipeline", help="Deployment name shown in the Prefect UI."),
+) -> None:
+    """Serve the pipeline on a schedule (``flow.serve``); runs until interrupted.
+
+    Needs a Prefect API (``prefect server start`` and PREFECT_API_URL, or Prefect Cloud); see docs/flows.md.
+    """
+    from flows.pipeline import pipeline
+    from journeys.settings import Settings
+
+    settings = Settings()
+    every = interval or settings.flows.schedule_interval_s
+    if cron:
+        pipeline.serve(name=name, cron=cron, tags=["journeys"])
+    else:
+        pipeline.serve(name=name, interval=every, tags=["journeys"])
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(flows_app, name="flows")

@@ -1,0 +1,69 @@
+"""The parent flow `journeys-pipeline` as real Prefect flow runs against the broker and a DuckDB file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from loader_records import journey, produce, stitched
+
+from flows.pipeline import PIPELINE_NAME, optional_step, pipeline
+from flows.quality import DataQualityError
+from journeys.settings import Settings
+from warehouse.db import connect
+
+pytestmark = [pytest.mark.kafka, pytest.mark.usefixtures("prefect_harness")]
+
+
+def _with_checks(settings: Settings, path: Path, freshness_fail: float) -> Settings:
+    path.write_text(f"checks:\n  freshness:\n    description: age\n    fail_above: {freshness_fail}\n")
+    flows = settings.flows.model_copy(update={"quality_path": path, "retries": 0})
+    return settings.model_copy(update={"flows": flows})
+
+
+def _fill(settings: Settings, at: datetime) -> None:
+    events = [f"e{i}" for i in range(40)]
+    produce(settings, "stitched", [stitched(e, journey_id=f"j{i // 4}", at=at) for i, e in enumerate(events)])
+    produce(settings, "journeys", [journey(f"j{k}", events[k * 4 : k * 4 + 4], start=at) for k in range(10)])
+
+
+def test_the_pipeline_loads_reworks_changed_journeys_and_checks(pipeline_settings: Settings, tmp_path: Path) -> None:
+    settings = _with_checks(pipeline_settings, tmp_path / "checks.yaml", 60)
+    _fill(settings, datetime.now(UTC).replace(microsecond=0))
+    summary = pipeline(settings)
+    assert summary["load"]["touchpoints"] == 40
+    assert summary["load"]["journeys_changed"] == 10
+    assert summary["quality"] == {"freshness": "pass"}
+    both = optional_step("flows.friction", "flag_friction") and optional_step("flows.scoring", "score_journeys")
+    con = connect(settings.duckdb_path)
+    try:
+        pending = con.execute("select count(*) from journey_changes").fetchone()
+        stored = con.execute("select check_name, status from dq_results").fetchall()
+    finally:
+        con.close()
+    assert pending == ((0,) if both else (10,))
+    assert stored == [("freshness", "pass")]
+
+    again = pipeline(settings)
+    assert again["load"]["batches"] == 0
+
+
+def test_a_failed_check_fails_the_flow_run_after_the_load_committed(
+    pipeline_settings: Settings, tmp_path: Path
+) -> None:
+    settings = _with_checks(pipeline_settings, tmp_path / "checks.yaml", 60)
+    _fill(settings, datetime(2025, 3, 1, tzinfo=UTC))
+    state = pipeline(settings, return_state=True)
+    assert state.is_failed()
+    with pytest.raises(DataQualityError, match="freshness"):
+        state.result()
+    con = connect(settings.duckdb_path)
+    try:
+        assert con.execute("select count(*) from touchpoints").fetchone() == (40,)
+    finally:
+        con.close()
+
+
+def test_the_flow_has_the_documented_name() -> None:
+    assert pipeline.name == PIPELINE_NAME == "journeys-pipeline"
