@@ -1,0 +1,86 @@
+"""Data quality: every check over the latest runs, and what the dead-letter topic holds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from warehouse.report.bars import Bar, hbars
+from warehouse.report.data import DeadLetterCount, DqResult
+from warehouse.report.palette import STATUS_COLOURS
+from warehouse.report.svg import empty, esc, figure, fmt_int, fmt_time, svg, title
+
+__all__ = ["dead_letters", "dq_grid"]
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.4g}"
+
+
+def dq_grid(results: Sequence[DqResult]) -> str:
+    heading, name = "Data quality", "data-quality"
+    if not results:
+        caption = "Checks of the data-quality flow, per run."
+        return figure(name, heading, caption, empty("No data-quality run yet."), empty=True, wide=True)
+    runs = list(dict.fromkeys(r.run_id for r in results))  # the query orders by run time
+    run_time = {r.run_id: r.run_time for r in results}
+    checks = sorted({r.check_name for r in results})
+    cell = {(r.check_name, r.run_id): r for r in results}
+    latest = runs[-1]
+    failing = sum(1 for c in checks if (c, latest) in cell and cell[c, latest].status != "pass")
+    caption = (
+        f"Each check (row) in the last {len(runs)} runs (columns, oldest first); the latest run "
+        f"({esc(fmt_time(run_time[latest]))} UTC) has {failing} check(s) not passing."
+    )
+    label_w, size, row = 230, 20, 24
+    grid_w = len(runs) * (size + 4)
+    text_x = label_w + grid_w + 16
+    parts = []
+    for i, check in enumerate(checks):
+        y = 6 + i * row
+        parts.append(f'<text class="lbl" x="{label_w - 10}" y="{y + 15}" text-anchor="end">{esc(check)}</text>')
+        for j, run in enumerate(runs):
+            result = cell.get((check, run))
+            x = label_w + j * (size + 4)
+            if result is None:
+                parts.append(f'<rect x="{x}" y="{y + 2}" width="{size}" height="{size}" rx="4" fill="#f1f3f5"/>')
+                continue
+            tip = (
+                f"{check} · {result.status} · run {run} at {fmt_time(result.run_time)}\n"
+                f"observed {_number(result.observed)}, threshold {_number(result.threshold)}\n{result.message}"
+            )
+            parts.append(
+                f'<g class="mark">{title(tip)}<rect x="{x}" y="{y + 2}" width="{size}" height="{size}" rx="4" '
+                f'fill="{STATUS_COLOURS.get(result.status, "#adb5bd")}"/></g>'
+            )
+        now = cell.get((check, latest))
+        if now is not None:
+            message = now.message if len(now.message) <= 90 else now.message[:87] + "…"
+            parts.append(
+                f'<text class="val" x="{text_x}" y="{y + 15}"><tspan class="status-{esc(now.status)}">'
+                f"{esc(now.status.upper())}</tspan> {_number(now.observed)}"
+                f'<tspan class="muted"> / {_number(now.threshold)} · {esc(message)}</tspan></text>'
+            )
+    height = 12 + len(checks) * row
+    return figure(name, heading, caption, svg(1200, height, "".join(parts), label=heading), wide=True)
+
+
+def dead_letters(counts: Sequence[DeadLetterCount]) -> str:
+    heading, name = "Dead letters", "dead-letters"
+    total = sum(c.dead_letters for c in counts)
+    caption = (
+        f"{fmt_int(total)} events were rejected (latest attempt of each), by error kind and source; "
+        "<code>journeys dlq inspect</code> shows them."
+    )
+    if not total:
+        return figure(name, heading, "Events rejected at the collector or SDK.", empty("No dead letters."), empty=True)
+    bars = [
+        Bar(
+            f"{c.error_kind} · {c.source}",
+            c.dead_letters,
+            "#868e96",
+            f"{c.error_kind} from {c.source}: {fmt_int(c.dead_letters)}",
+            fmt_int(c.dead_letters),
+        )
+        for c in counts[:12]
+    ]
+    return figure(name, heading, caption, hbars(bars, label=heading, label_width=220))
