@@ -114,6 +114,9 @@ class TopicSettings(BaseSettings):
     stitched: str = Field("touchpoints.stitched", description="Touchpoints with customer, journey and session ids.")
     journeys: str = Field("journeys", description="Journey records, one per open, change and close.")
     state_changelog: str = Field("stitcher.changelog", description="Stitcher state changelog (compacted).")
+    repartition: str = Field(
+        "stitcher.repartition", description="Touchpoints re-keyed by canonical customer (stitcher internal)."
+    )
     partitions: int = Field(8, ge=1, le=1024, description="Partitions of the stitched, journeys and changelog topics.")
     retention_ms: int = Field(
         7 * 24 * 3600 * 1000, ge=3_600_000, description="Retention of event topics, in ms (default 7 days)."
@@ -217,13 +220,13 @@ class StitcherSettings(BaseSettings):
     model_config = _config("JOURNEYS_STITCHER_")
 
     group_id: str = Field("journeys-stitcher", description="Consumer group of the stitcher instances.")
-    inactivity_gap_s: int = Field(24 * 3600, ge=60, description="Event-time gap that closes a journey, in s.")
+    inactivity_gap_s: int = Field(24 * 3600, ge=1, description="Event-time gap that closes a journey, in s.")
     session_gap_s: int = Field(
-        30 * 60, ge=60, description="Inactivity within a channel that starts a new session, in s."
+        30 * 60, ge=1, description="Inactivity within a channel that starts a new session, in s."
     )
-    max_journey_s: int = Field(30 * 24 * 3600, ge=3600, description="Longest journey before it is cut, in s.")
+    max_journey_s: int = Field(30 * 24 * 3600, ge=1, description="Longest journey before it is cut, in s.")
     allowed_lateness_s: int = Field(3600, ge=0, description="How late an event may be and still reorder, in s.")
-    dedup_window_s: int = Field(24 * 3600, ge=60, description="How long event ids are remembered for dedup, in s.")
+    dedup_window_s: int = Field(24 * 3600, ge=1, description="How long event ids are remembered for dedup, in s.")
     commit_interval_ms: int = Field(500, ge=10, le=60_000, description="Transaction (checkpoint) interval, in ms.")
     terminal_event_types: list[str] = Field(
         default_factory=lambda: ["purchase", "contact_resolved", "cancellation"],
@@ -233,6 +236,47 @@ class StitcherSettings(BaseSettings):
         default_factory=lambda: ["", "null", "none", "undefined", "nil", "anonymous", "guest", "unknown", "0", "-1"],
         description="Identifier values that never link anything (compared case-insensitively).",
     )
+    identifier_limits: dict[str, int] = Field(
+        default_factory=lambda: {
+            "customer_id": 1,
+            "email_hash": 3,
+            "phone_hash": 3,
+            "device_id": 10,
+            "anonymous_id": 50,
+        },
+        description="Most distinct values of each identifier type one customer may hold; a link beyond is refused "
+        '(alias calls are exempt). JSON, e.g. {"customer_id": 1, "device_id": 5}.',
+    )
+    supernode_refusals: int = Field(
+        3, ge=1, le=1000, description="Refused links after which an identifier (shared device) is blocked."
+    )
+    max_journey_touchpoints: int = Field(
+        1000, ge=2, le=100_000, description="Most touchpoints in one journey before it is cut (max_length)."
+    )
+    idle_after_s: float = Field(
+        30.0,
+        gt=0,
+        le=86_400,
+        description="A journey partition without input this long lets its event clock follow the wall clock, in s.",
+    )
+    emit_stitched: bool = Field(
+        True, description="Publish one stitched touchpoint per event (the warehouse's touchpoints table needs it)."
+    )
+    max_poll_records: int = Field(5_000, ge=1, le=100_000, description="Most records taken from one poll.")
+    status_interval_s: float = Field(
+        10.0, gt=0, le=3600, description="How often progress is logged and the status file written, in s."
+    )
+
+    @field_validator("identifier_limits")
+    @classmethod
+    def _known_types(cls, value: dict[str, int]) -> dict[str, int]:
+        known = {"customer_id", "email_hash", "phone_hash", "device_id", "anonymous_id"}
+        for name, limit in value.items():
+            if name not in known:
+                raise ValueError(f"`{name}` is not an identifier type; use one of {sorted(known)}")
+            if limit < 1:
+                raise ValueError(f"the limit of `{name}` must be at least 1, got {limit}")
+        return value
 
 
 class FlowSettings(BaseSettings):

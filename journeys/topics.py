@@ -44,6 +44,8 @@ def pipeline_topics(topics: TopicSettings) -> list[TopicSpec]:
         TopicSpec(topics.name(topics.stitched), topics.partitions, "stitched touchpoints", events),
         TopicSpec(topics.name(topics.journeys), topics.partitions, "journey versions", events),
         TopicSpec(topics.name(topics.state_changelog), topics.raw_partitions, "stitcher state", _COMPACTED),
+        # As many partitions as the changelog: journey partition p keeps its state in changelog partition p.
+        TopicSpec(topics.name(topics.repartition), topics.raw_partitions, "touchpoints by canonical customer", events),
     ]
 
 

@@ -1,0 +1,117 @@
+"""The stitcher's exactly-once protocol: the only place that commits anything.
+
+One transactional producer per instance, with the stable ``transactional.id``
+``<group>-<instance>``, so a restarted instance fences its zombie. Every checkpoint
+(``commit_interval_ms``, and before partitions are given up) runs, in this order:
+
+1. ``begin_transaction`` (done right after the previous commit, so every send is inside one).
+2. The outputs produced while processing were already sent inside the transaction: dead
+   letters, identity decisions, repartition batches, stitched touchpoints.
+3. :meth:`consumers.engine.Engine.checkpoint` adds the changed journeys, then the state
+   changelog: new dedup segments and tombstones of expired ones, every changed customer
+   (or its tombstone), each journey partition's event clock. They are sent to the
+   changelog partition of the input partition they belong to.
+4. ``send_offsets_to_transaction`` with the next offset of every consumed raw and
+   repartition partition and the consumer's group metadata (KIP-447: the broker refuses
+   offsets of a consumer whose generation is stale, i.e. a zombie after a rebalance).
+5. ``commit_transaction``: outputs, state and offsets become visible together to
+   ``read_committed`` readers, or not at all.
+
+What goes wrong, and what happens:
+
+* **Crash (kill -9) anywhere**: the open transaction is aborted when the restarted
+  instance calls ``init_transactions`` with the same id (or by the transaction timeout);
+  the restarted instance restores its partitions' state from the changelog (committed
+  records only) and resumes from the committed offsets, so it reprocesses exactly the
+  input whose effects were aborted.
+* **Rebalance**: partitions are revoked inside ``poll``; the listener runs steps 3-5 for
+  everything owned, then forgets the revoked partitions' state. Newly assigned partitions
+  restore theirs from the changelog before their first record is processed.
+* **FencedError** (``ProducerFencedError``, or the group refused the offsets): another
+  instance owns our work now. Nothing of the open transaction is visible; :class:`FencedError`
+  is raised and the runner drops all state and starts over (restore, rejoin).
+* **Any other Kafka error during the commit**: the transaction is aborted and
+  :class:`FencedError` is raised as well: in-memory state is ahead of the committed state, so
+  the only safe continuation is a restore.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from consumers.engine import Output
+from journeys.errors import TransientError
+
+__all__ = ["Checkpointer", "FencedError"]
+
+
+class FencedError(TransientError):
+    """The transaction could not commit; state must be restored from the changelog."""
+
+
+class Checkpointer:
+    """Sends outputs inside the open transaction and commits them with the offsets."""
+
+    def __init__(self, producer: Any, consumer: Any, topics: dict[str, str]) -> None:
+        self.producer = producer
+        self.consumer = consumer
+        self.topics = topics  # logical name -> topic name
+        self.offsets: dict[Any, int] = {}  # TopicPartition -> next offset to consume
+        self.in_transaction = False
+        self.sent = 0
+
+    def begin(self) -> None:
+        if not self.in_transaction:
+            self.producer.begin_transaction()
+            self.in_transaction = True
+
+    def consumed(self, tp: Any, offset: int) -> None:
+        self.offsets[tp] = offset + 1
+
+    def send(self, outputs: Iterable[Output]) -> None:
+        """Step 2: send inside the open transaction."""
+        from kafka.errors import KafkaError
+
+        self.begin()
+        send = self.producer.send
+        topics = self.topics
+        try:
+            for out in outputs:
+                send(topics[out.topic], key=out.key, value=out.value, partition=out.partition)
+                self.sent += 1
+        except KafkaError as exc:
+            self._abort()
+            raise FencedError(f"sending to Kafka failed ({exc}); restoring state from the changelog") from exc
+
+    def commit(self, checkpoint: Callable[[], list[Output]]) -> None:
+        """Steps 3-5; then begin the next transaction."""
+        from kafka.errors import KafkaError
+        from kafka.structs import OffsetAndMetadata
+
+        self.send(checkpoint())
+        try:
+            if self.offsets:
+                offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in self.offsets.items()}
+                self.producer.send_offsets_to_transaction(offsets, self.consumer.group_metadata())
+            self.producer.commit_transaction()
+        except KafkaError as exc:
+            self._abort()
+            raise FencedError(
+                f"committing the stitcher's transaction failed ({type(exc).__name__}: {exc}); another instance "
+                "may own these partitions now. Restoring state from the changelog"
+            ) from exc
+        self.in_transaction = False
+        self.offsets = {}
+
+    def forget(self, partitions: Iterable[Any]) -> None:
+        for tp in partitions:
+            self.offsets.pop(tp, None)
+
+    def _abort(self) -> None:
+        self.offsets = {}
+        if self.in_transaction:
+            self.in_transaction = False
+            with contextlib.suppress(Exception):
+                self.producer.abort_transaction()

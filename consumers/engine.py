@@ -1,0 +1,408 @@
+"""The stitcher's logic for the partitions one process owns, with no Kafka in it.
+
+Two stages, each fed by one topic and partitioned differently (the runner is a thin
+Kafka adapter around this class; tests drive it directly):
+
+1. **Route** (one :class:`Router` per raw partition; the raw topic is keyed by device or
+   anonymous id, not by customer): decode (a failure becomes a dead letter), drop a
+   duplicate event id, link the event's identifiers in the identity graph (decisions go
+   to the identity topic), and send the event to the repartition topic's partition of
+   its canonical customer.
+2. **Journeys** (one :class:`JourneyTask` per repartition partition, keyed by canonical
+   customer): an event whose customer has been merged meanwhile is forwarded to the
+   winner's partition; otherwise it joins the customer's journeys, its stitched record
+   goes out at once and the changed journeys are emitted at the next checkpoint. When
+   the graph merges customer A into B, A's state (touchpoints, emitted journeys) is
+   handed to B's partition through the repartition topic, and B re-emits A's journeys
+   as ``merged`` into its own.
+
+Every output is appended to :attr:`Engine.out` as an :class:`Output`; :meth:`checkpoint`
+adds the journey records and the state changelog; the commit module writes them all in
+one Kafka transaction with the consumed offsets.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from consumers import journey as jl
+from consumers.dedup import DedupWindow
+from consumers.identity import Decision, Ident, IdentityGraph, customer_label, event_identifiers, strongest
+from consumers.records import StitchedWriter, compact, link_record, pack, unpack
+from journeys.settings import StitcherSettings
+from producers.deadletter import dead_letter
+from schemas.exceptions import DecodeError
+from schemas.serde import Serde
+
+__all__ = ["Engine", "JourneyTask", "Output", "Router", "Stats", "partition_for"]
+
+# Identifiers listed on a journey record; a blocked super-node can hold thousands.
+MAX_LISTED_IDENTIFIERS = 100
+
+
+def partition_for(root: Ident, partitions: int) -> int:
+    """The repartition (and changelog) partition of a canonical customer: stable across processes."""
+    return zlib.crc32(f"{root[0]}:{root[1]}".encode()) % partitions
+
+
+@dataclass(frozen=True)
+class Output:
+    """One record to produce: ``topic`` is a logical name (see ``Engine.topics``)."""
+
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    partition: int | None = None
+
+
+@dataclass
+class Stats:
+    consumed: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    stitched: int = 0
+    forwarded: int = 0
+    merges: int = 0
+    refusals: int = 0
+    journeys_emitted: int = 0
+    late: int = 0
+
+
+@dataclass
+class Router:
+    partition: int
+    dedup: DedupWindow
+
+
+@dataclass
+class JourneyTask:
+    partition: int
+    customers: dict[Ident, jl.Customer] = field(default_factory=dict)
+    max_time: int = 0
+    last_input_wall: float = field(default_factory=time.monotonic)
+    changed: set[Ident] = field(default_factory=set)
+    deadlines: list[tuple[int, Ident]] = field(default_factory=list)
+    meta_changed: bool = False
+
+    def open_journeys(self) -> int:
+        return sum(1 for c in self.customers.values() for m in c.metas.values() if m.get("open"))
+
+
+def _unidentified(event: dict[str, Any]) -> Ident:
+    # Only placeholder ids: nothing names the person, so the event is a customer of its own
+    # rather than one giant "guest" customer.
+    return ("anonymous_id", f"unidentified:{event['event_id']}")
+
+
+class Engine:
+    """Routing and journey state of the partitions this process owns (see the module docstring)."""
+
+    def __init__(self, stitcher: StitcherSettings, serde: Serde, *, partitions: int, raw_topic: str = "raw") -> None:
+        self.settings = stitcher
+        self.partitions = partitions
+        self.raw_topic = raw_topic
+        self.rules = jl.Rules(
+            inactivity_ms=stitcher.inactivity_gap_s * 1000,
+            session_ms=stitcher.session_gap_s * 1000,
+            max_ms=stitcher.max_journey_s * 1000,
+            max_touchpoints=stitcher.max_journey_touchpoints,
+            terminal=frozenset(stitcher.terminal_event_types),
+        )
+        self.lateness_ms = stitcher.allowed_lateness_s * 1000
+        self.graph = IdentityGraph(
+            limits=stitcher.identifier_limits,
+            placeholders=frozenset(v.strip().lower() for v in stitcher.placeholder_ids),
+            supernode_refusals=stitcher.supernode_refusals,
+        )
+        self.events = serde.codec("TouchpointEvent")
+        self.journey_codec = serde.codec("Journey")
+        self.link_codec = serde.codec("IdentityLink")
+        self.dead_codec = serde.codec("DeadLetter")
+        self.stitched = StitchedWriter(serde)
+        self.routers: dict[int, Router] = {}
+        self.tasks: dict[int, JourneyTask] = {}
+        self.batches: dict[int, list[tuple[dict[str, Any], bytes]]] = {}
+        self.out: list[Output] = []
+        self.stats = Stats()
+        self.clock = lambda: int(datetime.now(UTC).timestamp() * 1000)
+
+    # -- ownership -----------------------------------------------------------------------
+
+    def own_router(self, partition: int) -> Router:
+        router = self.routers[partition] = Router(partition, DedupWindow(self.settings.dedup_window_s * 1000))
+        return router
+
+    def own_task(self, partition: int) -> JourneyTask:
+        task = self.tasks[partition] = JourneyTask(partition)
+        return task
+
+    def drop(self, routers: set[int], tasks: set[int]) -> None:
+        for p in routers:
+            self.routers.pop(p, None)
+        for p in tasks:
+            self.tasks.pop(p, None)
+
+    # -- stage 1: route ------------------------------------------------------------------
+
+    def on_raw(self, partition: int, offset: int, value: bytes) -> None:
+        self.stats.consumed += 1
+        try:
+            event = self.events.decode(value)
+        except DecodeError as exc:
+            self._dead_letter(partition, offset, value, exc)
+            return
+        if not self.routers[partition].dedup.add(event["event_id"], event["event_time"]):
+            self.stats.duplicates += 1
+            return
+        idents = event_identifiers(event)
+        real = [i for i in idents if not self.graph.is_placeholder(i)]
+        if len(idents) > 1:
+            kind = event["event_type"]
+            source = kind if kind in ("identify", "alias") else "event"
+            for decision in self.graph.observe(idents, explicit=kind == "alias"):
+                self._publish(decision, source=source, event_id=event["event_id"], observed_ms=event["event_time"])
+        root = self.graph.find(strongest(real)) if real else _unidentified(event)
+        header = {"k": "e", "r": root, "tp": compact(event, late=False)}
+        self.batches.setdefault(partition_for(root, self.partitions), []).append((header, value))
+
+    def _publish(self, decision: Decision, *, source: str, event_id: str | None, observed_ms: int) -> None:
+        record = link_record(decision, source=source, event_id=event_id, observed_ms=observed_ms)
+        self.out.append(Output("identity", decision.link_id.encode(), self.link_codec.encode(record)))
+        self._after_decision(decision)
+
+    def _after_decision(self, decision: Decision) -> None:
+        if decision.kind == "refused":
+            self.stats.refusals += 1
+        if decision.loser is not None and decision.canonical is not None:
+            self.stats.merges += 1
+            self._hand_over(decision.loser)
+
+    def on_identity(self, record: dict[str, Any]) -> None:
+        """A record of the identity topic (another instance's decision, or our own read back)."""
+        decision = self.graph.apply(record)
+        if decision is not None:
+            self._after_decision(decision)
+
+    def _dead_letter(self, partition: int, offset: int, value: bytes, exc: DecodeError) -> None:
+        self.stats.dead_letters += 1
+        letter = dead_letter(
+            bytes(value),
+            source="stitcher",
+            error_kind="decode",
+            problems=[(getattr(exc, "field", None) or "$", str(exc))],
+            now=datetime.now(UTC),
+            content_type="application/avro",
+            origin=(self.raw_topic, partition, offset),
+        )
+        self.out.append(Output("deadletter", b"stitcher", self.dead_codec.encode(letter)))
+
+    # -- stage 2: journeys ---------------------------------------------------------------
+
+    def on_repartition(self, partition: int, value: bytes) -> None:
+        task = self.tasks[partition]
+        task.last_input_wall = time.monotonic()
+        for header, raw in unpack(value):
+            self._on_entry(task, header, raw)
+
+    def _on_entry(self, task: JourneyTask, header: dict[str, Any], raw: bytes) -> None:
+        root: Ident = (header["r"][0], header["r"][1])
+        actual = self.graph.find(root)
+        if actual != root:  # merged after routing: follow the customer
+            self.stats.forwarded += 1
+            header = {**header, "r": actual}
+            target = partition_for(actual, self.partitions)
+            if target == task.partition:
+                self._on_entry(task, header, raw)
+            else:
+                self.batches.setdefault(target, []).append((header, raw))
+            return
+        if header["k"] == "t":
+            self._absorb(task, root, jl.Customer.from_state(header["state"]))
+            return
+        tp = header["tp"]
+        if tp["event_time"] > task.max_time:
+            task.max_time = tp["event_time"]
+            task.meta_changed = True
+        watermark = task.max_time - self.lateness_ms
+        tp["late"] = tp["event_time"] < watermark
+        customer = task.customers.get(root)
+        if customer is None:
+            customer = task.customers[root] = jl.Customer(customer_label(root))
+        located = jl.insert(customer, tp, self.rules, watermark)
+        if located is None:
+            self.stats.duplicates += 1
+            return
+        self.stats.late += tp["late"]
+        task.changed.add(root)
+        self._schedule(task, root, customer)
+        journey_id, session_id = located
+        self.stats.stitched += 1
+        if self.settings.emit_stitched:
+            value = self.stitched.write(
+                raw,
+                customer_id=customer.label,
+                journey_id=journey_id,
+                session_id=session_id,
+                late=tp["late"],
+                now_ms=self.clock(),
+            )
+            self.out.append(Output("stitched", customer.label.encode(), value))
+
+    def _schedule(self, task: JourneyTask, root: Ident, customer: jl.Customer) -> None:
+        if customer.tps:
+            deadline = customer.tps[-1]["event_time"] + self.rules.inactivity_ms + 1
+            heapq.heappush(task.deadlines, (deadline, root))
+
+    def _hand_over(self, loser: Ident) -> None:
+        """``loser`` is no longer a canonical customer: move its state to its new root."""
+        task = self.tasks.get(partition_for(loser, self.partitions))
+        customer = task.customers.pop(loser, None) if task else None
+        if task is None or customer is None:
+            return
+        self._emit(task, loser, customer)  # downstream learns every id before it is merged
+        task.changed.add(loser)
+        winner = self.graph.find(loser)
+        target = partition_for(winner, self.partitions)
+        if target == task.partition:
+            self._absorb(task, winner, customer)
+        else:
+            header = {"k": "t", "r": winner, "state": customer.to_state()}
+            self.batches.setdefault(target, []).append((header, b""))
+
+    def _absorb(self, task: JourneyTask, root: Ident, other: jl.Customer) -> None:
+        customer = task.customers.get(root)
+        if customer is None:
+            customer = task.customers[root] = jl.Customer(customer_label(root))
+        jl.merge_customer(customer, other, self.rules, task.max_time - self.lateness_ms)
+        task.changed.add(root)
+        self._schedule(task, root, customer)
+
+    def reconcile(self, task: JourneyTask) -> None:
+        """After a restore: hand over customers merged while we were away; rebuild deadlines."""
+        for root in list(task.customers):
+            if self.graph.find(root) != root:
+                self._hand_over(root)
+        task.deadlines = []
+        for root, customer in task.customers.items():
+            self._schedule(task, root, customer)
+
+    # -- time ----------------------------------------------------------------------------
+
+    def tick(self, *, idle_now_ms: int | None = None, force: bool = False) -> None:
+        """Close journeys whose inactivity gap passed the watermark; drop final ones.
+
+        ``idle_now_ms``: the wall clock, given when the runner saw no input for
+        ``idle_after_s``; an idle partition's event clock then catches up with it, so the
+        last journeys of a quiet stream close. ``force`` treats every partition as idle.
+        """
+        idle_ms = int(self.settings.idle_after_s * 1000)
+        for task in self.tasks.values():
+            idle = force or time.monotonic() - task.last_input_wall >= self.settings.idle_after_s
+            clock = None if idle_now_ms is None else idle_now_ms if force else idle_now_ms - idle_ms
+            if clock is not None and idle and clock > task.max_time:
+                task.max_time = clock
+                task.meta_changed = True
+            watermark = task.max_time - self.lateness_ms
+            while task.deadlines and task.deadlines[0][0] <= watermark:
+                _, root = heapq.heappop(task.deadlines)
+                customer = task.customers.get(root)
+                if customer is None:
+                    continue
+                jl.refresh(customer, self.rules, watermark)
+                if customer.dirty:
+                    self._emit(task, root, customer)
+                if jl.evict(customer, self.rules, watermark) or customer.dirty:
+                    task.changed.add(root)
+                task.changed.add(root)
+                if not customer.tps:
+                    del task.customers[root]
+
+    def _emit(self, task: JourneyTask, root: Ident, customer: jl.Customer) -> None:
+        identifiers = [{"type": t, "value": v} for t, v in self.graph.identifiers(root)[:MAX_LISTED_IDENTIFIERS]]
+        watermark = task.max_time - self.lateness_ms
+        for record in jl.journey_records(customer, self.rules, watermark, identifiers=identifiers, now_ms=self.clock()):
+            meta = customer.metas.get(record["journey_id"])
+            if meta is not None:
+                meta["open"] = record["status"] == "open"
+            self.stats.journeys_emitted += 1
+            self.out.append(Output("journeys", customer.label.encode(), self.journey_codec.encode(record)))
+
+    # -- checkpoint ----------------------------------------------------------------------
+
+    def flush_batches(self) -> None:
+        """Turn the routed entries into repartition messages (one per target partition)."""
+        for target, entries in self.batches.items():
+            if entries:
+                self.out.append(Output("repartition", None, pack(entries), target))
+        self.batches = {}
+
+    def checkpoint(self) -> list[Output]:
+        """Everything to write in this transaction: outputs, journeys, then the state changelog."""
+        self.flush_batches()
+        for task in self.tasks.values():
+            for root in task.changed:
+                customer = task.customers.get(root)
+                if customer is not None:
+                    self._emit(task, root, customer)
+        self.flush_batches()  # journeys emitted above never route, but keep the order obvious
+        for router in self.routers.values():
+            new, expired = router.dedup.seal()
+            for number, (newest, ids) in new:
+                value = orjson.dumps({"t": newest, "ids": ids})
+                self.out.append(Output("changelog", b"d:%d" % number, value, router.partition))
+            for number in expired:
+                self.out.append(Output("changelog", b"d:%d" % number, None, router.partition))
+        for task in self.tasks.values():
+            for root in task.changed:
+                customer = task.customers.get(root)
+                state = orjson.dumps(customer.to_state()) if customer is not None else None
+                self.out.append(Output("changelog", b"c:" + orjson.dumps(root), state, task.partition))
+            task.changed = set()
+            if task.meta_changed:
+                self.out.append(Output("changelog", b"w", orjson.dumps({"max": task.max_time}), task.partition))
+                task.meta_changed = False
+        out, self.out = self.out, []
+        return out
+
+    def restore(self, partition: int, key: bytes, value: bytes | None) -> None:
+        """Apply one changelog record (latest wins; ``None`` is a tombstone)."""
+        if key.startswith(b"d:"):
+            router = self.routers.get(partition)
+            if router is not None:
+                number = int(key[2:])
+                if value is None:
+                    router.dedup.segments.pop(number, None)
+                else:
+                    data = orjson.loads(value)
+                    router.dedup.restore(number, data["t"], data["ids"])
+            return
+        task = self.tasks.get(partition)
+        if task is None:
+            return
+        if key == b"w" and value is not None:
+            task.max_time = orjson.loads(value)["max"]
+        elif key.startswith(b"c:"):
+            raw_root = orjson.loads(key[2:])
+            root = (raw_root[0], raw_root[1])
+            if value is None:
+                task.customers.pop(root, None)
+            else:
+                task.customers[root] = jl.Customer.from_state(orjson.loads(value))
+
+    def finish_restore(self, routers: set[int]) -> None:
+        """Rebuild what restore replayed segment by segment (dedup ids of dropped segments)."""
+        for p in routers:
+            router = self.routers.get(p)
+            if router is not None:
+                dedup = router.dedup
+                dedup.seen = {eid: n for n, (_, ids) in dedup.segments.items() for eid in ids}
+
+    def open_journeys(self) -> int:
+        return sum(task.open_journeys() for task in self.tasks.values())

@@ -1,0 +1,396 @@
+"""Journeys of one customer: pure functions over plain data (no Kafka, no clock).
+
+A customer's state holds the touchpoints of its not-yet-final journeys, sorted by
+``(event_time, event_id)``. Journeys are cut from that sorted list by :func:`segment`:
+a new journey starts after a terminal outcome, after an inactivity gap, or when the
+journey would exceed its maximum length (time or touchpoints). The cut depends only on
+the set of touchpoints and the watermark, never on arrival order, so any permutation or
+duplication of a customer's events within the allowed lateness yields the same journeys.
+
+Ids are deterministic: a journey's id hashes the customer and the event id of its first
+touchpoint; a session's id hashes the journey's customer, channel and first event id.
+When a late event lands before a journey's first touchpoint, the journey's id changes
+with it: the old id is re-emitted as ``merged`` into the new one (never silently
+dropped), which is also what happens when an anonymous customer's journey is merged into
+a known customer's.
+
+Every change marks the journey dirty; the runner emits dirty journeys once per commit
+(:func:`journey_records`), with a version one higher than the last emitted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "Customer",
+    "Rules",
+    "Segment",
+    "evict",
+    "insert",
+    "journey_id",
+    "journey_records",
+    "merge_customer",
+    "refresh",
+    "segment",
+]
+
+TP_FIELDS = (
+    "page",
+    "step",
+    "intent",
+    "outcome",
+    "error_code",
+    "latency_ms",
+    "duration_ms",
+    "survey_kind",
+    "survey_score",
+)
+
+_KIND_WORDS = (
+    ("purchase", ("purchase", "buy", "order", "checkout", "cart")),
+    ("support", ("support", "help", "complaint", "issue", "problem", "contact")),
+    ("billing", ("billing", "invoice", "payment", "refund", "bill")),
+    ("onboarding", ("onboard", "signup", "sign_up", "register", "activation", "setup")),
+    ("browse", ("browse", "research", "explore")),
+)
+_KIND_EVENTS = {
+    "purchase": {"add_to_cart", "remove_from_cart", "checkout_started", "purchase"},
+    "support": {
+        "contact_started",
+        "queued",
+        "agent_assigned",
+        "agent_transfer",
+        "contact_resolved",
+        "contact_abandoned",
+        "bot_handoff",
+    },
+    "billing": {"refund", "cancellation"},
+    "onboarding": {"signup"},
+    "browse": {"page_view", "screen_view", "search", "click", "app_open", "video_play"},
+}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Where journeys and sessions are cut (all times in ms of event time)."""
+
+    inactivity_ms: int
+    session_ms: int
+    max_ms: int
+    max_touchpoints: int
+    terminal: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: int  # index of the first touchpoint
+    end: int  # index after the last one
+    status: str  # open or closed
+    close_reason: str | None
+
+
+@dataclass
+class Customer:
+    """One canonical customer's open state. ``metas``: journey id -> emitted bookkeeping."""
+
+    label: str
+    tps: list[dict[str, Any]] = field(default_factory=list)
+    metas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)
+
+    def to_state(self) -> dict[str, Any]:
+        return {"label": self.label, "tps": self.tps, "metas": self.metas}
+
+    @classmethod
+    def from_state(cls, data: dict[str, Any]) -> Customer:
+        return cls(data["label"], data["tps"], data["metas"])
+
+
+def journey_id(label: str, first_event_id: str) -> str:
+    return hashlib.sha256(f"{label}\0{first_event_id}".encode()).hexdigest()[:32]
+
+
+def _session_id(label: str, channel: str, first_event_id: str) -> str:
+    return hashlib.sha256(f"{label}\0{channel}\0{first_event_id}".encode()).hexdigest()[:24]
+
+
+def _sort_key(tp: dict[str, Any]) -> tuple[int, str]:
+    return tp["event_time"], tp["event_id"]
+
+
+def segment(tps: list[dict[str, Any]], rules: Rules, watermark: int) -> list[Segment]:
+    """Cut sorted touchpoints into journeys (see the module docstring)."""
+    segments: list[Segment] = []
+    start = 0
+    for i in range(1, len(tps)):
+        prev, tp = tps[i - 1], tps[i]
+        reason = None
+        if prev["event_type"] in rules.terminal:
+            reason = "outcome"
+        elif tp["event_time"] - prev["event_time"] > rules.inactivity_ms:
+            reason = "inactivity"
+        elif tp["event_time"] - tps[start]["event_time"] > rules.max_ms or i - start >= rules.max_touchpoints:
+            reason = "max_length"
+        if reason:
+            segments.append(Segment(start, i, "closed", reason))
+            start = i
+    if tps:
+        last = tps[-1]
+        if last["event_type"] in rules.terminal:
+            segments.append(Segment(start, len(tps), "closed", "outcome"))
+        elif watermark - last["event_time"] > rules.inactivity_ms:
+            segments.append(Segment(start, len(tps), "closed", "inactivity"))
+        elif watermark - tps[start]["event_time"] > rules.max_ms:
+            segments.append(Segment(start, len(tps), "closed", "max_length"))
+        else:
+            segments.append(Segment(start, len(tps), "open", None))
+    return segments
+
+
+def _signature(tps: list[dict[str, Any]], seg: Segment) -> list[Any]:
+    late = sum(1 for tp in tps[seg.start : seg.end] if tp["late"])
+    return [seg.end - seg.start, tps[seg.start]["event_id"], tps[seg.end - 1]["event_id"], seg.status, late]
+
+
+def refresh(customer: Customer, rules: Rules, watermark: int) -> list[Segment]:
+    """Re-cut the customer's journeys; mark changed, new and vanished ones dirty."""
+    segments = segment(customer.tps, rules, watermark)
+    live: dict[str, Segment] = {}
+    for seg in segments:
+        jid = journey_id(customer.label, customer.tps[seg.start]["event_id"])
+        live[jid] = seg
+        sig = _signature(customer.tps, seg)
+        meta = customer.metas.get(jid)
+        if meta is None:
+            customer.metas[jid] = {"v": -1, "first": customer.tps[seg.start]["event_id"], "sig": sig, "into": None}
+            customer.dirty.add(jid)
+        elif meta["sig"] != sig or meta["into"] is not None:
+            meta["sig"], meta["into"] = sig, None
+            customer.dirty.add(jid)
+    for jid, meta in list(customer.metas.items()):
+        if jid in live or meta["into"] is not None:
+            continue
+        if meta["v"] < 0:  # never emitted: nobody downstream knows it
+            del customer.metas[jid]
+            customer.dirty.discard(jid)
+            continue
+        meta["into"] = _containing(customer, segments, meta["first"])
+        meta["sig"] = None
+        customer.dirty.add(jid)
+    return segments
+
+
+def _containing(customer: Customer, segments: list[Segment], event_id: str) -> str:
+    for seg in segments:
+        if any(tp["event_id"] == event_id for tp in customer.tps[seg.start : seg.end]):
+            return journey_id(customer.label, customer.tps[seg.start]["event_id"])
+    return journey_id(customer.label, customer.tps[segments[-1].start]["event_id"])
+
+
+def _locate(customer: Customer, segments: list[Segment], index: int, rules: Rules) -> tuple[str, str]:
+    """Journey and session id of the touchpoint at ``index``."""
+    tps = customer.tps
+    for seg in segments:
+        if seg.start <= index < seg.end:
+            jid = journey_id(customer.label, tps[seg.start]["event_id"])
+            channel = tps[index]["channel"]
+            first, last_time = None, 0
+            for tp in tps[seg.start : index + 1]:
+                if tp["channel"] != channel:
+                    continue
+                if first is None or tp["event_time"] - last_time > rules.session_ms:
+                    first = tp["event_id"]
+                last_time = tp["event_time"]
+            return jid, _session_id(customer.label, channel, str(first))
+    raise IndexError(index)
+
+
+def insert(customer: Customer, tp: dict[str, Any], rules: Rules, watermark: int) -> tuple[str, str] | None:
+    """Add one touchpoint; return its (journey id, session id), or ``None`` for a duplicate."""
+    key = _sort_key(tp)
+    lo, hi = 0, len(customer.tps)
+    while lo < hi:  # bisect on (event_time, event_id)
+        mid = (lo + hi) // 2
+        if _sort_key(customer.tps[mid]) < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < len(customer.tps) and customer.tps[lo]["event_id"] == tp["event_id"]:
+        return None
+    customer.tps.insert(lo, tp)
+    segments = refresh(customer, rules, watermark)
+    return _locate(customer, segments, lo, rules)
+
+
+def merge_customer(into: Customer, other: Customer, rules: Rules, watermark: int) -> None:
+    """Absorb another customer's touchpoints and journeys (an identity merge)."""
+    seen = {tp["event_id"] for tp in into.tps}
+    into.tps.extend(tp for tp in other.tps if tp["event_id"] not in seen)
+    into.tps.sort(key=_sort_key)
+    for jid, meta in other.metas.items():
+        if meta["v"] >= 0 and jid not in into.metas:
+            into.metas[jid] = {**meta, "sig": None, "into": None, "foreign": True}
+    refresh(into, rules, watermark)
+
+
+def evict(customer: Customer, rules: Rules, watermark: int) -> int:
+    """Drop closed, emitted journeys that no event within the allowed lateness can change.
+
+    A closed journey that ended an inactivity gap before the watermark cannot gain a
+    touchpoint from an event at or after the watermark. Returns how many were dropped.
+    """
+    segments = segment(customer.tps, rules, watermark)
+    keep_from = 0
+    for seg in segments:
+        jid = journey_id(customer.label, customer.tps[seg.start]["event_id"])
+        ended = customer.tps[seg.end - 1]["event_time"]
+        if seg.status != "closed" or jid in customer.dirty or watermark - ended <= rules.inactivity_ms:
+            break
+        keep_from = seg.end
+    if keep_from == 0:
+        return 0
+    gone = {tp["event_id"] for tp in customer.tps[:keep_from]}
+    customer.tps = customer.tps[keep_from:]
+    dropped = 0
+    for jid, meta in list(customer.metas.items()):
+        if meta["first"] in gone or (meta["into"] is not None and jid not in customer.dirty):
+            del customer.metas[jid]
+            dropped += 1
+    return dropped
+
+
+def open_until(customer: Customer, rules: Rules) -> int | None:
+    """The watermark at which the customer's last journey closes by inactivity, if open."""
+    if not customer.tps or customer.tps[-1]["event_type"] in rules.terminal:
+        return None
+    return int(customer.tps[-1]["event_time"]) + rules.inactivity_ms + 1
+
+
+def _kind(tps: list[dict[str, Any]]) -> str:
+    intents: Counter[str] = Counter()
+    for tp in tps:
+        intent = (tp.get("intent") or "").lower()
+        for kind, words in _KIND_WORDS:
+            if any(word in intent for word in words):
+                intents[kind] += 1
+                break
+    if intents:
+        best = max(intents.values())
+        return next(kind for kind, _ in _KIND_WORDS if intents.get(kind) == best)
+    types = {tp["event_type"] for tp in tps}
+    for kind in ("purchase", "support", "billing", "onboarding"):
+        if types & _KIND_EVENTS[kind]:
+            return kind
+    return "browse" if types & _KIND_EVENTS["browse"] else "other"
+
+
+def _outcome(tps: list[dict[str, Any]], rules: Rules) -> str | None:
+    for tp in reversed(tps):
+        if tp.get("outcome"):
+            return str(tp["outcome"])
+        if tp["event_type"] in rules.terminal:
+            return str(tp["event_type"])
+    return None
+
+
+def journey_records(
+    customer: Customer,
+    rules: Rules,
+    watermark: int,
+    *,
+    identifiers: list[dict[str, str]],
+    now_ms: int,
+) -> list[dict[str, Any]]:
+    """Journey records (the contract's dicts) of every dirty journey; bumps their versions."""
+    if not customer.dirty:
+        return []
+    segments = {
+        journey_id(customer.label, customer.tps[s.start]["event_id"]): s
+        for s in segment(customer.tps, rules, watermark)
+    }
+    records = []
+    for jid in sorted(customer.dirty):
+        meta = customer.metas.get(jid)
+        if meta is None:
+            continue
+        meta["v"] += 1
+        seg = segments.get(jid)
+        base = {
+            "journey_id": jid,
+            "customer_id": customer.label,
+            "identifiers": identifiers,
+            "updated_time": now_ms,
+            "version": meta["v"],
+        }
+        if seg is None or meta["into"] is not None:
+            start = end = int(meta.get("end") or 0)
+            records.append(
+                base
+                | {
+                    "kind": meta.get("kind") or "other",
+                    "status": "merged",
+                    "close_reason": "merged",
+                    "merged_into": meta["into"],
+                    "start_time": int(meta.get("start") or start),
+                    "end_time": end,
+                    "touchpoints": [],
+                    "channels": [],
+                    "outcome": None,
+                    "country": None,
+                    "touchpoint_count": 0,
+                    "late_count": 0,
+                }
+            )
+            continue
+        records.append(base | _body(customer, seg, rules))
+        meta["start"], meta["end"], meta["kind"] = (
+            records[-1]["start_time"],
+            records[-1]["end_time"],
+            records[-1]["kind"],
+        )
+    customer.dirty.clear()
+    return records
+
+
+def _body(customer: Customer, seg: Segment, rules: Rules) -> dict[str, Any]:
+    tps = customer.tps[seg.start : seg.end]
+    sessions: dict[str, tuple[str, int]] = {}  # channel -> (session id, last time)
+    out, channels, country = [], [], None
+    for tp in tps:
+        channel = tp["channel"]
+        current = sessions.get(channel)
+        if current is None or tp["event_time"] - current[1] > rules.session_ms:
+            current = (_session_id(customer.label, channel, tp["event_id"]), tp["event_time"])
+            if channel not in channels:
+                channels.append(channel)
+        sessions[channel] = (current[0], tp["event_time"])
+        country = country or tp.get("country")
+        out.append(
+            {
+                "event_id": tp["event_id"],
+                "event_time": tp["event_time"],
+                "channel": channel,
+                "event_type": tp["event_type"],
+                "session_id": current[0],
+                "late": tp["late"],
+            }
+            | {name: tp.get(name) for name in TP_FIELDS}
+        )
+    return {
+        "kind": _kind(tps),
+        "status": seg.status,
+        "close_reason": seg.close_reason,
+        "merged_into": None,
+        "start_time": tps[0]["event_time"],
+        "end_time": tps[-1]["event_time"],
+        "touchpoints": out,
+        "channels": channels,
+        "outcome": _outcome(tps, rules),
+        "country": country,
+        "touchpoint_count": len(tps),
+        "late_count": sum(1 for tp in tps if tp["late"]),
+    }

@@ -1,0 +1,391 @@
+"""The Kafka loop around :class:`consumers.engine.Engine`: one stitcher instance.
+
+Start-up: read the identity topic to its end (every instance holds the whole graph),
+then join the consumer group on the raw and repartition topics. Assigned partitions
+restore their state from the changelog before their first record (see
+:mod:`consumers.commit` for the protocol). The loop polls, feeds the engine, sends its
+outputs inside the open transaction and checkpoints every ``commit_interval_ms``.
+
+``until_idle_s``: exit once every raw and repartition partition of the group is
+committed up to its end and nothing arrived for that long (what ``journeys demo`` and
+the tests use). Before exiting, each journey partition's event clock catches up with the
+wall clock (as after ``idle_after_s`` of silence), so quiet journeys close.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from consumers.commit import Checkpointer, FencedError
+from consumers.engine import Engine
+from journeys.errors import TransientError
+from journeys.settings import Settings
+from schemas.serde import Serde
+
+__all__ = ["RunStats", "Stitcher", "status_dir"]
+
+log = logging.getLogger("journeys.stitcher")
+# A killed instance's partitions move after this long (the broker's minimum is 6 s).
+SESSION_TIMEOUT_MS = 6_000
+# Restarts after a fenced or failed transaction before giving up.
+MAX_RESTARTS = 20
+
+
+def status_dir(settings: Settings) -> Path:
+    return settings.data_dir / "stitcher"
+
+
+@dataclass
+class RunStats:
+    """What one instance did (returned by ``consumers.run``)."""
+
+    instance: int = 0
+    consumed: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    stitched: int = 0
+    journeys_emitted: int = 0
+    merges: int = 0
+    refusals: int = 0
+    late: int = 0
+    restores: int = 0
+    restore_s: float = 0.0
+    restarts: int = 0
+    elapsed_s: float = 0.0
+    lag: dict[str, int] = field(default_factory=dict)
+    open_journeys: int = 0
+
+
+class Stitcher:
+    """One stitcher instance (a process may run several in threads only for tests)."""
+
+    def __init__(self, settings: Settings, *, instance: int = 0, until_idle_s: float | None = None) -> None:
+        self.settings = settings
+        self.instance = instance
+        self.until_idle_s = until_idle_s
+        t = settings.topics
+        self.topics = {
+            "raw": t.name(t.raw),
+            "repartition": t.name(t.repartition),
+            "identity": t.name(t.identity),
+            "stitched": t.name(t.stitched),
+            "journeys": t.name(t.journeys),
+            "changelog": t.name(t.state_changelog),
+            "deadletter": t.name(t.deadletter),
+        }
+        self.stats = RunStats(instance=instance)
+        self.stopping = False
+        self._serde = Serde(settings.serde, plain_timestamps=True)
+
+    def stop(self, *_: Any) -> None:
+        self.stopping = True
+
+    # -- clients -------------------------------------------------------------------------
+
+    def _client(self, suffix: str) -> dict[str, Any]:
+        return {**self.settings.kafka.client_config(), "client_id": f"{self.settings.kafka.client_id}-stitch-{suffix}"}
+
+    def _producer(self) -> Any:
+        from kafka import KafkaProducer
+
+        s = self.settings.stitcher
+        return KafkaProducer(
+            **self._client(f"{self.instance}"),
+            transactional_id=f"{s.group_id}-{self.instance}",
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+            batch_size=512 * 1024,
+            transaction_timeout_ms=60_000,
+            reconnect_backoff_max_ms=1_000,
+        )
+
+    def _reader(self, suffix: str) -> Any:
+        from kafka import KafkaConsumer
+
+        return KafkaConsumer(
+            **self._client(suffix),
+            group_id=None,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            max_partition_fetch_bytes=8 * 1024 * 1024,
+        )
+
+    def _group_consumer(self) -> Any:
+        from kafka import KafkaConsumer
+
+        s = self.settings.stitcher
+        return KafkaConsumer(
+            **self._client(f"{self.instance}-group"),
+            group_id=s.group_id,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            auto_offset_reset="earliest",
+            max_poll_records=s.max_poll_records,
+            session_timeout_ms=SESSION_TIMEOUT_MS,
+            heartbeat_interval_ms=1_000,
+            max_poll_interval_ms=300_000,
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+        )
+
+    # -- run -----------------------------------------------------------------------------
+
+    def run(self) -> RunStats:
+        """Run until stopped (or idle, with ``until_idle_s``); restart on a fenced transaction."""
+        started = time.monotonic()
+        while True:
+            try:
+                self._run_once()
+                break
+            except FencedError as exc:
+                self.stats.restarts += 1
+                if self.stats.restarts > MAX_RESTARTS:
+                    raise TransientError(
+                        f"stitcher instance {self.instance} was fenced {self.stats.restarts} times; "
+                        "check that no two instances share an instance number"
+                    ) from exc
+                log.warning("instance %d: %s", self.instance, exc)
+        self.stats.elapsed_s = time.monotonic() - started
+        return self.stats
+
+    def _run_once(self) -> None:
+        from kafka import TopicPartition
+        from kafka.consumer.subscription_state import ConsumerRebalanceListener
+
+        settings = self.settings
+        engine = Engine(
+            settings.stitcher, self._serde, partitions=settings.topics.raw_partitions, raw_topic=self.topics["raw"]
+        )
+        producer = self._producer()
+        producer.init_transactions()  # fences our zombie and aborts its open transaction
+        identity = self._reader(f"{self.instance}-identity")
+        identity_tp = TopicPartition(self.topics["identity"], 0)
+        identity.assign([identity_tp])
+        identity.seek_to_beginning(identity_tp)
+        link_codec = self._serde.codec("IdentityLink")
+        self._catch_up(identity, [identity_tp], lambda m: engine.on_identity(link_codec.decode(m.value)))
+        consumer = self._group_consumer()
+        checkpointer = Checkpointer(producer, consumer, self.topics)
+        runner = self
+        problems: list[BaseException] = []
+
+        class Listener(ConsumerRebalanceListener):
+            def on_partitions_revoked(self, revoked: Any) -> None:
+                try:
+                    if engine.routers or engine.tasks:
+                        runner._commit(engine, checkpointer, consumer)
+                except BaseException as exc:
+                    problems.append(exc)
+                engine.drop(
+                    {tp.partition for tp in revoked if tp.topic == runner.topics["raw"]},
+                    {tp.partition for tp in revoked if tp.topic == runner.topics["repartition"]},
+                )
+                checkpointer.forget(revoked)
+
+            def on_partitions_assigned(self, assigned: Any) -> None:
+                try:
+                    self_catch = runner._catch_up
+                    self_catch(identity, [identity_tp], lambda m: engine.on_identity(link_codec.decode(m.value)))
+                    runner._restore(engine, assigned)
+                except BaseException as exc:
+                    problems.append(exc)
+
+        consumer.subscribe([self.topics["raw"], self.topics["repartition"]], listener=Listener())
+        previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGTERM, signal.SIGINT) if _main_thread()}
+        interval = settings.stitcher.commit_interval_ms / 1000
+        last_commit = last_status = time.monotonic()
+        last_input = time.monotonic()
+        counted = 0
+        raw_topic = self.topics["raw"]
+        try:
+            checkpointer.begin()
+            while not self.stopping:
+                batch = consumer.poll(timeout_ms=50 if interval > 0.05 else 0)
+                if problems:
+                    raise FencedError(f"rebalance failed: {problems[0]}") from problems[0]
+                for tp, messages in batch.items():
+                    if tp.topic == raw_topic:
+                        for message in messages:
+                            engine.on_raw(tp.partition, message.offset, message.value)
+                    else:
+                        for message in messages:
+                            engine.on_repartition(tp.partition, message.value)
+                if batch:
+                    last_input = time.monotonic()
+                for message in _drain(identity):
+                    engine.on_identity(link_codec.decode(message.value))
+                engine.flush_batches()
+                checkpointer.send(engine.out)
+                engine.out = []
+                now = time.monotonic()
+                if now - last_commit >= interval:
+                    engine.tick(idle_now_ms=_wall_ms())
+                    self._commit(engine, checkpointer, consumer)
+                    last_commit = now
+                if now - last_status >= settings.stitcher.status_interval_s:
+                    rate = (engine.stats.consumed - counted) / (now - last_status)
+                    counted, last_status = engine.stats.consumed, now
+                    self._report(engine, consumer, rate)
+                if self.until_idle_s is not None and now - last_input >= self.until_idle_s:
+                    if self._caught_up(consumer):
+                        engine.tick(idle_now_ms=_wall_ms(), force=True)
+                        self._commit(engine, checkpointer, consumer)
+                        break
+                    last_input = now - self.until_idle_s + 1.0  # check again in a second
+            else:
+                self._commit(engine, checkpointer, consumer)
+            self._report(engine, consumer, 0.0)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self._absorb_stats(engine)
+            for client in (consumer, identity):
+                with contextlib.suppress(Exception):
+                    client.close()
+            with contextlib.suppress(Exception):
+                producer.close(timeout=5)
+
+    def _commit(self, engine: Engine, checkpointer: Checkpointer, consumer: Any) -> None:
+        # Commit positions, not last offset + 1: a position past transaction markers and
+        # aborted records lets "committed == end offset" mean caught up.
+        for tp in consumer.assignment():
+            checkpointer.offsets[tp] = consumer.position(tp)
+        checkpointer.commit(engine.checkpoint)
+
+    def _catch_up(self, reader: Any, partitions: list[Any], apply: Any) -> int:
+        """Read ``partitions`` up to their current end (committed records only)."""
+        ends = reader.end_offsets(partitions)
+        count = 0
+        while any(reader.position(tp) < ends[tp] for tp in partitions):
+            for messages in reader.poll(timeout_ms=200, max_records=50_000).values():
+                for message in messages:
+                    apply(message)
+                    count += 1
+        return count
+
+    def _restore(self, engine: Engine, assigned: Any) -> None:
+        from kafka import TopicPartition
+
+        started = time.monotonic()
+        raw = {tp.partition for tp in assigned if tp.topic == self.topics["raw"]}
+        tasks = {tp.partition for tp in assigned if tp.topic == self.topics["repartition"]}
+        for p in raw:
+            engine.own_router(p)
+        for p in tasks:
+            engine.own_task(p)
+        partitions = [TopicPartition(self.topics["changelog"], p) for p in sorted(raw | tasks)]
+        if not partitions:
+            return
+        reader = self._reader(f"{self.instance}-restore")
+        try:
+            reader.assign(partitions)
+            for tp in partitions:
+                reader.seek_to_beginning(tp)
+            records = self._catch_up(reader, partitions, lambda m: engine.restore(m.partition, m.key, m.value))
+        finally:
+            reader.close()
+        engine.finish_restore(raw)
+        for p in tasks:
+            engine.reconcile(engine.tasks[p])
+        elapsed = time.monotonic() - started
+        self.stats.restores += 1
+        self.stats.restore_s += elapsed
+        log.info(
+            "instance %d: restored %d changelog records for raw %s, journeys %s in %.2f s",
+            self.instance,
+            records,
+            sorted(raw),
+            sorted(tasks),
+            elapsed,
+        )
+
+    def _caught_up(self, consumer: Any) -> bool:
+        from kafka import TopicPartition
+
+        if not consumer.assignment():
+            return False
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in (self.topics["raw"], self.topics["repartition"])
+            for p in range(self.settings.topics.raw_partitions)
+        ]
+        ends = consumer.end_offsets(partitions)
+        for tp in partitions:
+            committed = consumer.committed(tp) or 0
+            if committed < ends[tp]:
+                return False
+        return True
+
+    def _report(self, engine: Engine, consumer: Any, rate: float) -> None:
+        lag: dict[str, int] = {}
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            if high is not None:
+                lag[f"{tp.topic}[{tp.partition}]"] = max(0, high - consumer.position(tp))
+        self.stats.lag = lag
+        self.stats.open_journeys = engine.open_journeys()
+        s = engine.stats
+        log.info(
+            "instance %d: %.0f ev/s, consumed %d, duplicates %d, stitched %d, journeys emitted %d, open %d, lag %d",
+            self.instance,
+            rate,
+            s.consumed,
+            s.duplicates,
+            s.stitched,
+            s.journeys_emitted,
+            self.stats.open_journeys,
+            sum(lag.values()),
+        )
+        folder = status_dir(self.settings)
+        folder.mkdir(parents=True, exist_ok=True)
+        status = {
+            "instance": self.instance,
+            "pid": os.getpid(),
+            "updated": datetime.now(UTC).isoformat(),
+            "events_per_s": round(rate, 1),
+            "open_journeys": self.stats.open_journeys,
+            "lag": lag,
+            "stats": asdict(s),
+        }
+        path = folder / f"{self.settings.stitcher.group_id}-{self.instance}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(orjson.dumps(status, option=orjson.OPT_INDENT_2))
+        tmp.replace(path)
+
+    def _absorb_stats(self, engine: Engine) -> None:
+        s = engine.stats
+        self.stats.consumed += s.consumed
+        self.stats.duplicates += s.duplicates
+        self.stats.dead_letters += s.dead_letters
+        self.stats.stitched += s.stitched
+        self.stats.journeys_emitted += s.journeys_emitted
+        self.stats.merges += s.merges
+        self.stats.refusals += s.refusals
+        self.stats.late += s.late
+
+
+def _drain(reader: Any) -> list[Any]:
+    out: list[Any] = []
+    for messages in reader.poll(timeout_ms=0).values():
+        out.extend(messages)
+    return out
+
+
+def _wall_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
