@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -29,8 +29,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
 
 @flows_app.command("run")
 def run(
-    max_batches: int = typer.Option(0, help="Stop the load after this many batches (0: until caught up)."),
-    checks: bool = typer.Option(True, help="Run the data-quality checks at the end."),
+    max_batches: Annotated[int, typer.Option(help="Stop the load after this many batches (0: until caught up).")] = 0,
+    checks: Annotated[bool, typer.Option(help="Run the data-quality checks at the end.")] = True,
 ) -> None:
     """Run the pipeline once: load new records, friction and scores of changed journeys, quality checks."""
     from flows.pipeline import pipeline
@@ -41,7 +41,9 @@ def run(
 
 
 @flows_app.command("load")
-def load(max_batches: int = typer.Option(0, help="Stop after this many batches (0: until caught up).")) -> None:
+def load(
+    max_batches: Annotated[int, typer.Option(help="Stop after this many batches (0: until caught up).")] = 0,
+) -> None:
     """Only load Kafka into DuckDB (exactly once; friction and scores catch up on the next run)."""
     from flows.pipeline import load_flow
     from journeys.settings import Settings
@@ -60,9 +62,11 @@ def check() -> None:
 
 @flows_app.command("serve")
 def serve(
-    interval: int = typer.Option(0, help="Seconds between runs (default JOURNEYS_FLOWS_SCHEDULE_INTERVAL_S)."),
-    cron: str = typer.Option("", help="A cron schedule instead of the interval, e.g. '*/5 * * * *'."),
-    name: str = typer.Option("journeys-pipeline", help="Deployment name shown in the Prefect UI."),
+    interval: Annotated[
+        int, typer.Option(help="Seconds between runs (default JOURNEYS_FLOWS_SCHEDULE_INTERVAL_S).")
+    ] = 0,
+    cron: Annotated[str, typer.Option(help="A cron schedule instead of the interval, e.g. '*/5 * * * *'.")] = "",
+    name: Annotated[str, typer.Option(help="Deployment name shown in the Prefect UI.")] = "journeys-pipeline",
 ) -> None:
     """Serve the pipeline on a schedule (``flow.serve``); runs until interrupted.
 
