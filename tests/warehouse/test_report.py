@@ -28,6 +28,7 @@ CHARTS = {
     "worst-journeys",
     "data-quality",
     "dead-letters",
+    "identity-links",
     "evaluation",
 }
 

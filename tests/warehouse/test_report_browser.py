@@ -59,6 +59,8 @@ class DevTools:
         from websockets.sync.client import connect as ws_connect
 
         profile.mkdir(parents=True, exist_ok=True)
+        port_file = profile / "DevToolsActivePort"
+        port_file.unlink(missing_ok=True)  # a reused profile keeps the last run's port
         self.process = subprocess.Popen(
             [
                 executable,
@@ -74,18 +76,25 @@ class DevTools:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        port_file = profile / "DevToolsActivePort"
+        try:
+            self.socket = self._connect(port_file, ws_connect)
+        except BaseException:
+            self.close()
+            raise
+        self.events: list[dict[str, Any]] = []
+        self._ids = itertools.count(1)
+
+    def _connect(self, port_file: Path, ws_connect: Any) -> Any:
         deadline = time.monotonic() + 60
         while not port_file.exists() or not port_file.read_text().strip():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Chromium did not start (exit code {self.process.poll()})")
             time.sleep(0.05)
         port = port_file.read_text().split()[0]
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as answer:
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an http_proxy
+        with direct.open(f"http://127.0.0.1:{port}/json/list", timeout=10) as answer:
             page = next(t for t in json.load(answer) if t["type"] == "page")
-        self.socket = ws_connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10)
-        self.events: list[dict[str, Any]] = []
-        self._ids = itertools.count(1)
+        return ws_connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10)
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         call_id = next(self._ids)
@@ -139,7 +148,8 @@ class DevTools:
         return path
 
     def close(self) -> None:
-        self.socket.close()
+        if getattr(self, "socket", None) is not None:
+            self.socket.close()
         self.process.terminate()
         try:
             self.process.wait(timeout=10)

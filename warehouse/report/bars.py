@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from warehouse.report.data import ChannelFriction, CountryFriction, RuleCount, ScoreBand, VolumePoint
 from warehouse.report.palette import FRICTION, SEVERITY_COLOURS, channel_colour, score_colour
-from warehouse.report.svg import empty, esc, figure, fmt_int, fmt_pct, nice_ticks, svg, title
+from warehouse.report.svg import empty, esc, figure, fmt_int, fmt_pct, nice_ticks, svg, swatch, title
+
+CALM = "#8fb3d9"  # journeys without friction: a quiet blue, so the red reads first
 
 __all__ = [
     "Bar",
@@ -30,11 +32,17 @@ class Bar:
 
 
 def hbars(
-    bars: Sequence[Bar], *, label: str, width: int = 600, label_width: int = 150, top: float | None = None
+    bars: Sequence[Bar],
+    *,
+    label: str,
+    width: int = 600,
+    label_width: int = 150,
+    top: float | None = None,
+    reference: tuple[float, str] | None = None,
 ) -> str:
     """Horizontal bars, one per row, labelled on the left, value on the right."""
     row, pad = 24, 6
-    top = top or max((b.value for b in bars), default=1.0) or 1.0
+    top = max(top or max((b.value for b in bars), default=1.0), reference[0] if reference else 0.0) or 1.0
     span = width - label_width - 100
     height = len(bars) * row + pad * 2
     marks = []
@@ -47,15 +55,20 @@ def hbars(
             f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="{row - 8}" rx="3" fill="{bar.colour}"/>'
             f'<text class="val" x="{label_width + length + 6:.1f}" y="{y + 16}">{esc(bar.text)}</text></g>'
         )
+    if reference is not None:
+        x = label_width + reference[0] / top * span
+        marks.append(
+            f'<line class="ref" x1="{x:.1f}" x2="{x:.1f}" y1="2" y2="{height - 2}">{title(reference[1])}</line>'
+        )
     return svg(width, height, "".join(marks), label=label)
 
 
 def volume(points: Sequence[VolumePoint], bucket: str) -> str:
     heading, name = "Journey volume", "volume"
-    caption = f"Journeys started per {bucket}; the red part had at least one friction point."
+    caption = f"Journeys started per {bucket}: {swatch(CALM, 'without friction')}{swatch(FRICTION, 'with at least one friction point')}"
     if not points:
         return figure(name, heading, caption, empty(), empty=True)
-    width, height, left, bottom, top_pad = 760, 260, 48, 28, 12
+    width, height, left, bottom, top_pad = 760, 290, 48, 28, 12
     ticks = nice_ticks(max(p.journeys for p in points))
     top = ticks[-1]
     plot_h = height - bottom - top_pad
@@ -79,8 +92,8 @@ def volume(points: Sequence[VolumePoint], bucket: str) -> str:
         )
         parts.append(
             f'<g class="mark">{title(tip)}'
-            f'<rect x="{x:.1f}" y="{base - h_all:.1f}" width="{bar_w:.1f}" height="{h_all:.1f}" fill="#4e79a7"/>'
-            f'<rect x="{x:.1f}" y="{base - h_fr:.1f}" width="{bar_w:.1f}" height="{h_fr:.1f}" fill="{FRICTION}"/></g>'
+            f'<rect x="{x:.1f}" y="{base - h_all:.1f}" width="{bar_w:.1f}" height="{h_all:.1f}" rx="1.5" fill="{CALM}"/>'
+            f'<rect x="{x:.1f}" y="{base - h_fr:.1f}" width="{bar_w:.1f}" height="{h_fr:.1f}" rx="1.5" fill="{FRICTION}" fill-opacity=".85"/></g>'
         )
         if i % label_every == 0:
             parts.append(
@@ -98,7 +111,7 @@ def score_distribution(bands: Sequence[ScoreBand]) -> str:
         return figure(name, heading, caption, empty(), empty=True)
     width, height, left, bottom, top_pad = 410, 260, 44, 28, 12
     counts = {b.band: b for b in bands}
-    ticks = nice_ticks(max(b.journeys for b in bands))
+    ticks = nice_ticks(max(b.journeys for b in bands), 5)
     top = ticks[-1]
     plot_h = height - bottom - top_pad
     slot = (width - left - 10) / 10
@@ -135,7 +148,7 @@ def score_distribution(bands: Sequence[ScoreBand]) -> str:
 
 def friction_by_rule(rules: Sequence[RuleCount], journeys: int) -> str:
     heading, name = "Friction by kind", "friction-by-rule"
-    caption = "Journeys each rule flagged; colour is the rule's severity (low, medium, high)."
+    caption = "Journeys each rule flagged, by severity: " + "".join(swatch(c, s) for s, c in SEVERITY_COLOURS.items())
     if not rules:
         return figure(name, heading, caption, empty("No friction found yet."), empty=True)
     bars = [
@@ -193,4 +206,8 @@ def friction_by_country(countries: Sequence[CountryFriction]) -> str:
         )
         for c in rows
     ]
-    return figure(name, heading, caption, hbars(bars, label=heading, width=313, label_width=40))
+    journeys = sum(c.journeys for c in countries)
+    overall = sum(c.journeys_with_friction for c in countries) / journeys
+    line = (overall, f"all countries: {fmt_pct(overall, 1)}")
+    body = hbars(bars, label=heading, width=313, label_width=40, reference=line)
+    return figure(name, heading, caption + f" Dashed: all countries ({fmt_pct(overall, 1)}).", body)

@@ -26,6 +26,7 @@ __all__ = [
     "DqResult",
     "FrictionPoint",
     "Headline",
+    "LinkCount",
     "ReportData",
     "RuleCount",
     "ScoreBand",
@@ -180,6 +181,13 @@ class DeadLetterCount:
 
 
 @dataclass(frozen=True)
+class LinkCount:
+    kind: str
+    reason: str
+    links: int
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything one report shows, read in one go."""
 
@@ -197,6 +205,7 @@ class ReportData:
     worst: tuple[WorstJourney, ...] = ()
     dq: tuple[DqResult, ...] = ()
     dead_letters: tuple[DeadLetterCount, ...] = ()
+    identity_links: tuple[LinkCount, ...] = ()
     evaluation: dict[str, Any] | None = None
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -283,5 +292,6 @@ def load_report_data(
         worst=_worst(con, worst),
         dq=tuple(DqResult(**r) for r in _rows(con, "dq_results", [dq_runs])),
         dead_letters=tuple(DeadLetterCount(**r) for r in _rows(con, "dead_letters")),
+        identity_links=tuple(LinkCount(**r) for r in _rows(con, "identity_links")),
         evaluation=evaluation,
     )

@@ -15,6 +15,10 @@ def _float(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+def _class(value: float | None, limit: float | None) -> str:
+    return "status-fail" if value is not None and limit is not None and value < limit else ""
+
+
 def _rules_svg(friction: dict[str, Any], thresholds: dict[str, Any]) -> str:
     rules = sorted(r for r, v in friction.items() if isinstance(v, dict) and v)
     label_w, row, x0, x1 = 190, 24, 200, 900
@@ -32,13 +36,18 @@ def _rules_svg(friction: dict[str, Any], thresholds: dict[str, Any]) -> str:
             for t in (0.6, 0.7, 0.8, 0.9, 1.0)
         ),
     ]
-    for key, colour in (("friction_precision", PRECISION), ("friction_recall", RECALL)):
-        limit = _float(thresholds.get(key))
+    limits = {k: _float(thresholds.get(f"friction_{k}")) for k in ("precision", "recall")}
+    lines: dict[float, list[str]] = {}
+    for key, limit in limits.items():
         if limit is not None:
-            parts.append(
-                f'<line x1="{x(limit):.1f}" x2="{x(limit):.1f}" y1="18" y2="{top + len(rules) * row}" '
-                f'stroke="{colour}" stroke-dasharray="4 3" stroke-width="1.5">{title(f"{key} threshold {limit:.0%}")}</line>'
-            )
+            lines.setdefault(limit, []).append(key)
+    for limit, keys in lines.items():
+        colour = "#495057" if len(keys) > 1 else PRECISION if keys == ["precision"] else RECALL
+        parts.append(
+            f'<line x1="{x(limit):.1f}" x2="{x(limit):.1f}" y1="18" y2="{top + len(rules) * row}" '
+            f'stroke="{colour}" stroke-dasharray="4 3" stroke-width="1.5">'
+            f"{title(' and '.join(keys) + f' threshold {limit:.0%}')}</line>"
+        )
     for i, rule in enumerate(rules):
         stats = friction[rule]
         y = top + i * row + row / 2
@@ -55,9 +64,12 @@ def _rules_svg(friction: dict[str, Any], thresholds: dict[str, Any]) -> str:
                 f'<g class="mark">{title(f"{rule} {name} {value:.1%} ({counts})")}'
                 f'<circle cx="{x(value):.1f}" cy="{y}" r="6" fill="{colour}" stroke="#fff"/></g>'
             )
+        shown = " · ".join(
+            f'<tspan class="{_class(value, limits[key])}">{key[0].upper()} {fmt_pct(value, 1)}</tspan>'
+            for key, value in (("precision", precision), ("recall", recall))
+        )
         parts.append(
-            f'<text class="val" x="{x1 + 14}" y="{y + 4}">P {fmt_pct(precision, 1)} · R {fmt_pct(recall, 1)}'
-            f'<tspan class="muted"> · {esc(counts)}</tspan></text>'
+            f'<text class="val" x="{x1 + 14}" y="{y + 4}">{shown}<tspan class="muted"> · {esc(counts)}</tspan></text>'
         )
     legend_y = top + len(rules) * row + 18
     parts.append(

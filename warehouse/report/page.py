@@ -23,22 +23,36 @@ __all__ = ["build_report", "render"]
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
-def _kpi(label: str, value: str, hint: str) -> str:
+def _kpi(label: str, value: str, hint: str, sub: str = "") -> str:
     return (
-        f'<div class="kpi" title="{esc(hint)}"><div class="v">{esc(value)}</div><div class="k">{esc(label)}</div></div>'
+        f'<div class="kpi" title="{esc(hint)}"><div class="v">{esc(value)}</div><div class="k">{esc(label)}</div>'
+        f'<div class="s">{esc(sub)}</div></div>'
     )
 
 
 def _headline(data: ReportData) -> str:
     h = data.headline
     median = "–" if h.median_score is None else f"{h.median_score:.0f}"
+    per_customer = f"{h.journeys / h.customers:.1f} journeys per customer" if h.customers else ""
+    per_journey = f"{h.touchpoints / h.journeys:.1f} per journey" if h.journeys else ""
+    scored = sum(b.journeys for b in data.score_bands)
+    below = sum(b.journeys for b in data.score_bands if b.band < 5)
+    low = f"{fmt_pct(below / scored)} score below 50" if scored else ""
+    flagged = f"{fmt_int(h.journeys_with_friction)} journeys flagged" if h.journeys else ""
     return (
         '<section class="kpis" data-kpis>'
-        + _kpi("journeys", fmt_int(h.journeys), "journeys in the warehouse (merged ones count in their survivor)")
-        + _kpi("customers", fmt_int(h.customers), "distinct stitched customers")
-        + _kpi("touchpoints", fmt_int(h.touchpoints), "touchpoints in those journeys")
-        + _kpi("median score", median, "median experience score, 0 (worst) to 100 (best)")
-        + _kpi("friction rate", fmt_pct(h.friction_rate, 1), "share of journeys with at least one friction point")
+        + _kpi(
+            "journeys",
+            fmt_int(h.journeys),
+            "journeys in the warehouse (merged ones count in their survivor)",
+            per_customer,
+        )
+        + _kpi("customers", fmt_int(h.customers), "distinct stitched customers", "after identity stitching")
+        + _kpi("touchpoints", fmt_int(h.touchpoints), "touchpoints in those journeys", per_journey)
+        + _kpi("median score", median, "median experience score, 0 (worst) to 100 (best)", low)
+        + _kpi(
+            "friction rate", fmt_pct(h.friction_rate, 1), "share of journeys with at least one friction point", flagged
+        )
         + "</section>"
     )
 
@@ -72,7 +86,8 @@ def render(data: ReportData) -> str:
         "<h2>Journeys that went worst</h2>",
         f'<div class="grid">{timeline.worst_journeys(data.worst)}</div>',
         "<h2>Data quality</h2>",
-        f'<div class="grid">{quality.dq_grid(data.dq)}{quality.dead_letters(data.dead_letters)}</div>',
+        f'<div class="grid">{quality.dq_grid(data.dq)}{quality.dead_letters(data.dead_letters)}'
+        f"{quality.identity_links(data.identity_links)}</div>",
         "<h2>Evaluation</h2>",
         f'<div class="grid">{evaluation_chart.evaluation(data.evaluation)}</div>',
     ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from warehouse.report.bars import Bar, hbars
-from warehouse.report.data import DeadLetterCount, DqResult
+from warehouse.report.data import DeadLetterCount, DqResult, LinkCount
 from warehouse.report.palette import STATUS_COLOURS
 from warehouse.report.svg import empty, esc, figure, fmt_int, fmt_time, svg, title
 
-__all__ = ["dead_letters", "dq_grid"]
+__all__ = ["dead_letters", "dq_grid", "identity_links"]
 
 
 def _number(value: float | None) -> str:
@@ -83,4 +83,31 @@ def dead_letters(counts: Sequence[DeadLetterCount]) -> str:
         )
         for c in counts[:12]
     ]
-    return figure(name, heading, caption, hbars(bars, label=heading, label_width=220))
+    return figure(name, heading, caption, hbars(bars, label=heading, width=588, label_width=220))
+
+
+LINK_COLOURS = {"observed": "#4e79a7", "merged": "#59a14f", "refused": "#e8590c", "split": "#b07aa1"}
+
+
+def identity_links(counts: Sequence[LinkCount]) -> str:
+    heading, name = "Identity stitching", "identity-links"
+    total = sum(c.links for c in counts)
+    caption = (
+        f"{fmt_int(total)} identity links the stitcher published: observed pairs, merges of two customers, "
+        "refusals (with the reason) and splits."
+    )
+    if not total:
+        return figure(
+            name, heading, "Identity links the stitcher published.", empty("No identity links yet."), empty=True
+        )
+    bars = [
+        Bar(
+            f"{c.kind} · {c.reason}" if c.reason else c.kind,
+            c.links,
+            LINK_COLOURS.get(c.kind, "#868e96"),
+            f"{c.kind}{' (' + c.reason + ')' if c.reason else ''}: {fmt_int(c.links)} links",
+            fmt_int(c.links),
+        )
+        for c in counts[:12]
+    ]
+    return figure(name, heading, caption, hbars(bars, label=heading, width=588, label_width=220))

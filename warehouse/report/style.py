@@ -20,6 +20,8 @@ h2 { font-size: 13px; text-transform: uppercase; letter-spacing: 0.08em; color: 
 .kpi { background: var(--card); border-radius: 10px; padding: 14px 18px; box-shadow: 0 1px 2px rgba(0,0,0,.06); }
 .kpi .v { font-size: 30px; font-weight: 650; letter-spacing: -0.02em; font-variant-numeric: tabular-nums; }
 .kpi .k { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .06em; }
+.kpi .s { color: #495057; font-size: 12px; margin-top: 2px; min-height: 1em; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin: 0 4px 0 8px; vertical-align: -1px; }
 .kpi.small { box-shadow: none; background: #f8f9fa; padding: 10px 14px; }
 .kpi.small .v { font-size: 20px; }
 .kpi.ok .v { color: #2f9e44; } .kpi.bad .v { color: #e03131; }
@@ -44,6 +46,8 @@ svg line.grid { stroke: var(--line); }
 svg line.lane { stroke: #f1f3f5; stroke-width: 8; stroke-linecap: round; }
 svg line.gap { stroke: #ced4da; stroke-dasharray: 2 3; }
 svg polyline.path { fill: none; stroke: #ced4da; stroke-width: 1.2; }
+svg .ref { stroke: #495057; stroke-dasharray: 3 3; }
+svg text.evt { font-size: 9.5px; fill: #868e96; }
 svg .link { fill-opacity: .42; transition: fill-opacity .15s; }
 svg .link:hover { fill-opacity: .8; }
 svg g.mark:hover rect, svg g.mark:hover circle { filter: brightness(0.9); }

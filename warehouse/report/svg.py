@@ -6,7 +6,19 @@ import math
 from datetime import datetime
 from html import escape
 
-__all__ = ["empty", "esc", "figure", "fmt_duration", "fmt_int", "fmt_pct", "fmt_time", "nice_ticks", "svg", "title"]
+__all__ = [
+    "empty",
+    "esc",
+    "figure",
+    "fmt_duration",
+    "fmt_int",
+    "fmt_pct",
+    "fmt_time",
+    "nice_ticks",
+    "svg",
+    "swatch",
+    "title",
+]
 
 
 def esc(value: object) -> str:
@@ -74,3 +86,8 @@ def figure(name: str, heading: str, caption: str, body: str, *, wide: bool = Fal
 
 def empty(message: str = "No data yet.") -> str:
     return f'<div class="empty">{esc(message)}</div>'
+
+
+def swatch(colour: str, label: str) -> str:
+    """A coloured square and its label, for legends in captions."""
+    return f'<span class="swatch" style="background:{colour}"></span>{esc(label)}'
