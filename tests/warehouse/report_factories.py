@@ -7,6 +7,7 @@ flow would write), scores them, and adds data-quality runs and dead letters.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from dataclasses import dataclass, field
@@ -163,25 +164,55 @@ SCENARIOS = {
 }
 
 
+TYPICAL = {"touchpoints": 7.0, "channel_switches": 1.0, "duration_s": 1800.0}
+SCORING = {
+    "outcome": {"points": 45},
+    "effort": {"points": 35},
+    "sentiment": {"points": 20},
+    "friction": {"points_per_weight": 6, "max_penalty": 60},
+}
+
+
+def _excess(value: float, typical: float) -> float:
+    """0 at or under the typical value, 1 at three times it (warehouse/scoring.yaml's full_penalty_ratio)."""
+    return min(max((value / typical - 1) / 2, 0.0), 1.0)
+
+
 def _score(j: Journey) -> dict[str, Any]:
-    types = {t["event_type"] for t in j.touchpoints}
-    outcome = 30.0 if types & {"purchase", "contact_resolved"} else -10.0
-    channels = len({t["channel"] for t in j.touchpoints})
-    effort = -min(25.0, 1.2 * len(j.touchpoints) + 3 * (channels - 1))
-    friction = -8.0 * sum(WEIGHT[f["severity"]] for f in j.friction)
-    surveys = [t["survey_score"] for t in j.touchpoints if t.get("survey_score") is not None]
-    sentiment = (-15.0 if surveys[0] <= 2 else 10.0) if surveys else 0.0
-    score = max(0.0, min(100.0, 70 + outcome + effort + friction + sentiment))
+    """Points as flows/scoring computes them, with the same components shape."""
+    tps = sorted(j.touchpoints, key=lambda t: t["event_time"])
+    outcome = next((t["outcome"] for t in reversed(tps) if t.get("outcome") == "success"), None)
+    share = 1.0 if outcome else 0.25
+    switches = sum(1 for a, b in itertools.pairwise(tps) if a["channel"] != b["channel"])
+    measured = {
+        "touchpoints": float(len(tps)),
+        "channel_switches": float(switches),
+        "duration_s": (tps[-1]["event_time"] - tps[0]["event_time"]).total_seconds(),
+    }
+    excess = {k: _excess(v, TYPICAL[k]) for k, v in measured.items()}
+    effort = 35 * (1 - 0.4 * excess["touchpoints"] - 0.3 * excess["channel_switches"] - 0.3 * excess["duration_s"])
+    surveys = [t["survey_score"] for t in tps if t.get("survey_score") is not None]
+    level = (surveys[0] - 1) / 4 if surveys else None
+    weight = sum(WEIGHT[f["severity"]] for f in j.friction)
+    friction = -min(60.0, 6.0 * weight)
+    points = {"outcome": 45 * share, "effort": effort, "sentiment": 20 * (0.5 if level is None else level)}
+    components = {
+        "outcome": {"value": outcome, "status": "closed", "share": share},
+        "effort": {"typical_of": j.kind}
+        | {k: v for k, v in measured.items()}
+        | {f"typical_{k}": v for k, v in TYPICAL.items()}
+        | {f"{k.removesuffix('_s')}_excess": round(v, 4) for k, v in excess.items()},
+        "friction": {"rules": [f["rule"] for f in j.friction], "severity_weight": weight},
+        "sentiment": {"surveys": len(surveys), "level": level},
+    }
     return {
         "journey_id": j.journey_id,
-        "score": score,
-        "outcome_points": outcome,
-        "effort_points": effort,
-        "friction_points": friction,
-        "sentiment_points": sentiment,
-        "components": json.dumps(
-            {"base": 70, "touchpoints": len(j.touchpoints), "channels": channels, "frictions": len(j.friction)}
-        ),
+        "score": round(max(0.0, min(100.0, sum(points.values()) + friction)), 2),
+        "outcome_points": round(points["outcome"], 2),
+        "effort_points": round(points["effort"], 2),
+        "friction_points": round(friction, 2),
+        "sentiment_points": round(points["sentiment"], 2),
+        "components": json.dumps(components),
         "weights_version": "test-1",
         "scored_at": START + timedelta(days=20),
     }
@@ -271,6 +302,8 @@ def write(con: duckdb.DuckDBPyConnection, journeys: list[Journey]) -> None:
     _insert(con, "journey_touchpoints", members)
     _insert(con, "friction_points", friction)
     _insert(con, "journey_scores", scores)
+    config = json.dumps(SCORING)
+    con.execute("insert or replace into scoring_configs values ('test-1', ?, ?)", [config, loaded])
 
 
 CHECKS = {

@@ -244,3 +244,16 @@ def test_a_broken_evaluation_json_is_named_in_the_error(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "evaluation.json" in done.stderr
     assert "journeys evaluate" in done.stderr
+
+
+def test_worst_journeys_show_points_of_the_most_possible_and_why(warehouse: Path, tmp_path: Path) -> None:
+    block = parse(report(warehouse, tmp_path)).figures["worst-journeys"]
+    text = str(block["text"])
+    assert "/ 45" in text and "/ 35" in text and "/ 20" in text  # from scoring_configs
+    assert "(typical 7)" in text  # the effort inputs from journey_scores.components
+    con = connect(warehouse)
+    con.execute("delete from scoring_configs")
+    con.close()
+    text = str(parse(report(warehouse, tmp_path)).figures["worst-journeys"]["text"])
+    assert "/ 45" not in text
+    assert "outcome" in text

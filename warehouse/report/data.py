@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -30,6 +31,7 @@ __all__ = [
     "ReportData",
     "RuleCount",
     "ScoreBand",
+    "ScoreMaxima",
     "Share",
     "TimelinePoint",
     "Transition",
@@ -142,6 +144,16 @@ class FrictionPoint:
 
 
 @dataclass(frozen=True)
+class ScoreMaxima:
+    """The most points each score part can give (outcome + effort + sentiment = 100), the largest penalty."""
+
+    outcome: float
+    effort: float
+    sentiment: float
+    max_penalty: float
+
+
+@dataclass(frozen=True)
 class WorstJourney:
     journey_id: str
     customer_id: str
@@ -158,6 +170,8 @@ class WorstJourney:
     friction_points: float
     sentiment_points: float
     components: str
+    weights_version: str = ""
+    maxima: ScoreMaxima | None = None  # from scoring_configs, when the warehouse has it
     touchpoints: tuple[TimelinePoint, ...] = ()
     friction: tuple[FrictionPoint, ...] = ()
 
@@ -254,10 +268,35 @@ def _worst(con: duckdb.DuckDBPyConnection, limit: int) -> tuple[WorstJourney, ..
     for row in _rows(con, "journey_friction", [ids]):
         row["touchpoint_ids"] = tuple(row["touchpoint_ids"] or ())
         friction[row.pop("journey_id")].append(FrictionPoint(**row))
+    maxima = _maxima(con, sorted({j["weights_version"] for j in journeys}))
     return tuple(
-        WorstJourney(**j, touchpoints=tuple(points[j["journey_id"]]), friction=tuple(friction[j["journey_id"]]))
+        WorstJourney(
+            **j,
+            maxima=maxima.get(j["weights_version"]),
+            touchpoints=tuple(points[j["journey_id"]]),
+            friction=tuple(friction[j["journey_id"]]),
+        )
         for j in journeys
     )
+
+
+def _maxima(con: duckdb.DuckDBPyConnection, versions: list[str]) -> dict[str, ScoreMaxima]:
+    """Each weights_version's maxima; a config this report cannot read is skipped, not fatal."""
+    if not versions or not _has_table(con, "scoring_configs"):
+        return {}
+    found = {}
+    for row in _rows(con, "scoring_configs", [versions]):
+        try:
+            config = json.loads(row["config"])
+            found[row["weights_version"]] = ScoreMaxima(
+                float(config["outcome"]["points"]),
+                float(config["effort"]["points"]),
+                float(config["sentiment"]["points"]),
+                float(config["friction"]["max_penalty"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+    return found
 
 
 def load_report_data(

@@ -64,6 +64,8 @@ svg g.mark:hover rect, svg g.mark:hover circle { filter: brightness(0.9); }
 .components, .chips { margin-top: 4px; display: flex; flex-wrap: wrap; gap: 6px; font-size: 12px; }
 .pts { padding: 1px 8px; border-radius: 10px; background: #f1f3f5; }
 .pts.pos b { color: #2f9e44; } .pts.neg b { color: #e03131; }
+.pts i { font-style: normal; color: var(--muted); }
+.why { color: #495057; padding: 1px 4px; }
 .chip { border: 1.5px solid; border-radius: 10px; padding: 0 8px; cursor: help; }
 footer { margin-top: 30px; color: var(--muted); font-size: 12px; text-align: center; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }

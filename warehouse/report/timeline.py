@@ -118,9 +118,46 @@ def _components_tip(components: str) -> str:
     return json.dumps(parsed)
 
 
-def _points(label: str, value: float) -> str:
-    sign = "pos" if value > 0 else "neg" if value < 0 else "zero"
-    return f'<span class="pts {sign}">{esc(label)} <b>{value:+.1f}</b></span>'
+def _points(label: str, value: float, best: float | None) -> str:
+    """``effort 12.4 / 35``: points earned of the most possible (friction: the penalty)."""
+    if label == "friction":
+        sign = "neg" if value < 0 else "zero"
+        return f'<span class="pts {sign}">friction <b>{value:+.1f}</b></span>'
+    if best:
+        sign = "neg" if value < best / 2 else "pos"
+        return f'<span class="pts {sign}">{esc(label)} <b>{value:.1f}</b><i> / {best:g}</i></span>'
+    return f'<span class="pts">{esc(label)} <b>{value:.1f}</b></span>'
+
+
+def _why(components: str) -> str:
+    """The inputs behind the points, in words, from journey_scores.components (unknown shapes: nothing)."""
+    try:
+        parsed = json.loads(components)
+    except (TypeError, ValueError):
+        return ""
+    if not isinstance(parsed, dict):
+        return ""
+    said = []
+    outcome = parsed.get("outcome")
+    if isinstance(outcome, dict):
+        said.append(f"outcome {outcome.get('value') or 'none'} ({outcome.get('status', '?')})")
+    effort = parsed.get("effort")
+    if isinstance(effort, dict):
+        for key, unit in (("touchpoints", "touchpoints"), ("channel_switches", "channel switches")):
+            value, typical = effort.get(key), effort.get(f"typical_{key}")
+            if isinstance(value, int | float) and isinstance(typical, int | float) and value > typical:
+                said.append(f"{value:g} {unit} (typical {typical:g})")
+        value, typical = effort.get("duration_s"), effort.get("typical_duration_s")
+        if isinstance(value, int | float) and isinstance(typical, int | float) and value > typical:
+            said.append(f"took {fmt_duration(value)} (typical {fmt_duration(typical)})")
+    sentiment = parsed.get("sentiment")
+    if isinstance(sentiment, dict) and sentiment.get("surveys"):
+        level = sentiment.get("level")
+        said.append(
+            f"{sentiment['surveys']} survey answer(s)"
+            + (f", level {level:.0%}" if isinstance(level, int | float) else "")
+        )
+    return " · ".join(said)
 
 
 def _journey(rank: int, journey: WorstJourney) -> str:
@@ -144,15 +181,19 @@ def _journey(rank: int, journey: WorstJourney) -> str:
         )
         or '<span class="muted">no friction flagged</span>'
     )
+    best = journey.maxima
     components = "".join(
-        _points(label, value)
-        for label, value in (
-            ("outcome", journey.outcome_points),
-            ("effort", journey.effort_points),
-            ("friction", journey.friction_points),
-            ("sentiment", journey.sentiment_points),
+        _points(label, value, top)
+        for label, value, top in (
+            ("outcome", journey.outcome_points, best.outcome if best else None),
+            ("effort", journey.effort_points, best.effort if best else None),
+            ("sentiment", journey.sentiment_points, best.sentiment if best else None),
+            ("friction", journey.friction_points, None),
         )
     )
+    why = _why(journey.components)
+    if why:
+        components += f'<span class="why">{esc(why)}</span>'
     timeline = _timeline_svg(journey) if journey.touchpoints else empty("No touchpoints loaded for this journey.")
     return (
         f'<div class="journey" data-journey="{esc(journey.journey_id)}">'

@@ -15,6 +15,7 @@ select
     , s.friction_points
     , s.sentiment_points
     , s.components::varchar         as components
+    , s.weights_version
 from journey_scores s
 join journeys j on j.journey_id = s.journey_id
 where j.status <> 'merged'
