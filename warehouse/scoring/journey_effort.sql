@@ -1,0 +1,22 @@
+-- journey_effort: the effort measures of the journeys in scope (scope_touchpoints, scope_journeys)
+insert into journey_effort (journey_id, kind, status, touchpoints, channel_switches, duration_s, measured_at)
+with switches as (
+    select journey_id
+         , count(*) as touchpoints
+         , count(*) filter (where previous_channel is not null and previous_channel <> channel) as channel_switches
+    from (
+        select journey_id, channel, lag(channel) over (partition by journey_id order by position) as previous_channel
+        from scope_touchpoints
+    )
+    group by journey_id
+)
+
+select j.journey_id
+     , j.kind
+     , j.status
+     , s.touchpoints
+     , s.channel_switches
+     , epoch(j.last_time) - epoch(j.first_time) as duration_s
+     , $measured_at
+from scope_journeys as j
+join switches as s on s.journey_id = j.journey_id

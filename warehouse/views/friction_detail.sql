@@ -1,0 +1,16 @@
+-- friction_detail: every friction point with its journey's customer, kind and country
+create or replace view friction_detail as
+select f.journey_id
+     , j.customer_id
+     , j.kind
+     , j.country
+     , f.rule
+     , f.severity
+     , f.channel
+     , f.step
+     , f.detail
+     , len(f.touchpoint_ids) as evidence_count
+     , f.touchpoint_ids
+     , f.detected_at
+from friction_points as f
+join journeys as j on j.journey_id = f.journey_id;
