@@ -38,7 +38,7 @@ class SimulationConfig:
     seed: int = 7
     days: int = 30
     friction_rate: float = 0.05
-    journeys_per_customer: float = 2.5
+    journeys_per_customer: float = 2.0
     new_customer_share: float = 0.25
     household_share: float = 0.02
     placeholder_share: float = 0.05

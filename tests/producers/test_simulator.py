@@ -147,3 +147,28 @@ def test_ground_truth_round_trips_through_its_file(sim: Simulation, tmp_path: Pa
     assert back.journeys == sim.truth.journeys
     assert back.people == sim.truth.people
     assert back.counts == sim.truth.counts
+
+
+def test_same_seed_gives_same_events_in_another_process() -> None:
+    """No iteration over sets or dicts keyed by hashed strings changes the random draws."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib, orjson; from datetime import datetime, UTC;"
+        "from producers.simulator import SimulationConfig, simulate_population as s;"
+        "sim = s(SimulationConfig(customers=80, seed=3, end=datetime(2026, 11, 20, tzinfo=UTC)));"
+        "print(hashlib.sha256(orjson.dumps([d.event for d in sim.deliveries])).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
