@@ -425,6 +425,7 @@ def evaluation(*, passed: bool = True) -> dict[str, Any]:
         "friction": rules,
         "stitching": {"people": 10000, "accuracy": 0.995, "wrong_merges": 0, "split_people": 50, "customers": 10050},
         "score": {"journeys": 40000, "spearman": -0.62, "mean_with_friction": 55.2, "mean_without": 88.1},
+        "ingestion": {"events": 59_717, "loaded": 59_717, "invalid_sent": 597, "invalid_dead_lettered": 597},
         "thresholds": {
             "friction_precision": 0.95,
             "friction_recall": 0.95,

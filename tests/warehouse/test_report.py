@@ -178,6 +178,7 @@ def test_the_evaluation_shows_every_rule_and_the_verdict(warehouse: Path, tmp_pa
     for rule in evaluation()["friction"]:
         assert rule.replace("_", " ") in text
     assert "99.50%" in text  # stitching accuracy
+    assert "of 597 invalid events dead-lettered" in text
 
 
 def test_preferences_come_from_the_csv_until_the_table_is_loaded(warehouse: Path, tmp_path: Path) -> None:

@@ -31,6 +31,12 @@ class Bar:
     text: str  # printed after the bar
 
 
+def _fit(label: str, width: float) -> str:
+    """Cut a label to the room left of the bars (12px text is ~6.6px a character); the tooltip has it whole."""
+    room = int((width - 12) / 6.6)
+    return label if len(label) <= room else label[: room - 1] + "…"
+
+
 def hbars(
     bars: Sequence[Bar],
     *,
@@ -51,7 +57,7 @@ def hbars(
         length = max(bar.value / top * span, 1.5 if bar.value else 0)
         marks.append(
             f'<g class="mark">{title(bar.tooltip)}'
-            f'<text class="lbl" x="{label_width - 8}" y="{y + 16}" text-anchor="end">{esc(bar.label)}</text>'
+            f'<text class="lbl" x="{label_width - 8}" y="{y + 16}" text-anchor="end">{esc(_fit(bar.label, label_width))}</text>'
             f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="{row - 8}" rx="3" fill="{bar.colour}"/>'
             f'<text class="val" x="{label_width + length + 6:.1f}" y="{y + 16}">{esc(bar.text)}</text></g>'
         )
@@ -68,7 +74,7 @@ def volume(points: Sequence[VolumePoint], bucket: str) -> str:
     caption = f"Journeys started per {bucket}: {swatch(CALM, 'without friction')}{swatch(FRICTION, 'with at least one friction point')}"
     if not points:
         return figure(name, heading, caption, empty(), empty=True)
-    width, height, left, bottom, top_pad = 760, 290, 48, 28, 12
+    width, height, left, bottom, top_pad = 760, 320, 48, 28, 12
     ticks = nice_ticks(max(p.journeys for p in points))
     top = ticks[-1]
     plot_h = height - bottom - top_pad

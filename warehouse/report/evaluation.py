@@ -57,12 +57,13 @@ def _rules_svg(friction: dict[str, Any], thresholds: dict[str, Any]) -> str:
             f'<text class="lbl" x="{label_w}" y="{y + 4}" text-anchor="end">{esc(rule.replace("_", " "))}</text>'
         )
         parts.append(f'<line class="lane" x1="{x0}" x2="{x1}" y1="{y}" y2="{y}"/>')
-        for value, colour, name in ((precision, PRECISION, "precision"), (recall, RECALL, "recall")):
+        # precision a little above the line, recall a little below: both stay visible when equal
+        for value, colour, name, dy in ((precision, PRECISION, "precision", -3.5), (recall, RECALL, "recall", 3.5)):
             if value is None:
                 continue
             parts.append(
                 f'<g class="mark">{title(f"{rule} {name} {value:.1%} ({counts})")}'
-                f'<circle cx="{x(value):.1f}" cy="{y}" r="6" fill="{colour}" stroke="#fff"/></g>'
+                f'<circle cx="{x(value):.1f}" cy="{y + dy}" r="5" fill="{colour}" stroke="#fff"/></g>'
             )
         shown = " · ".join(
             f'<tspan class="{_class(value, limits[key])}">{key[0].upper()} {fmt_pct(value, 1)}</tspan>'
@@ -126,6 +127,14 @@ def evaluation(data: dict[str, Any] | None) -> str:
             f"{_float(score.get('mean_with_friction')) or 0:.0f} / {_float(score.get('mean_without')) or 0:.0f}",
         ),
     ]
+    ingestion = data.get("ingestion") or {}
+    for done, of, what in (
+        ("loaded", "events", "events loaded"),
+        ("invalid_dead_lettered", "invalid_sent", "invalid events dead-lettered"),
+    ):
+        got, want = _float(ingestion.get(done)), _float(ingestion.get(of))
+        if got is not None and want:
+            kpis.append(_kpi(f"of {fmt_int(want)} {what}", fmt_pct(got / want, 1), got == want))
     friction = data.get("friction") or {}
     chart = (
         _rules_svg(friction, thresholds)

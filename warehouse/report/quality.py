@@ -28,7 +28,7 @@ def dq_grid(results: Sequence[DqResult]) -> str:
     latest = runs[-1]
     failing = sum(1 for c in checks if (c, latest) in cell and cell[c, latest].status != "pass")
     caption = (
-        f"Each check (row) in the last {len(runs)} runs (columns, oldest first); the latest run "
+        f"Each check (row) in the last {len(runs)} run(s) (columns, oldest first); the latest run "
         f"({esc(fmt_time(run_time[latest]))} UTC) has {failing} check(s) not passing."
     )
     label_w, size, row = 230, 20, 24
@@ -83,7 +83,7 @@ def dead_letters(counts: Sequence[DeadLetterCount]) -> str:
         )
         for c in counts[:12]
     ]
-    return figure(name, heading, caption, hbars(bars, label=heading, width=588, label_width=220))
+    return figure(name, heading, caption, hbars(bars, label=heading, width=588, label_width=250))
 
 
 LINK_COLOURS = {"observed": "#4e79a7", "merged": "#59a14f", "refused": "#e8590c", "split": "#b07aa1"}
@@ -110,4 +110,4 @@ def identity_links(counts: Sequence[LinkCount]) -> str:
         )
         for c in counts[:12]
     ]
-    return figure(name, heading, caption, hbars(bars, label=heading, width=588, label_width=220))
+    return figure(name, heading, caption, hbars(bars, label=heading, width=588, label_width=280))

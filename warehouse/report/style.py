@@ -16,7 +16,7 @@ header .legend { display: flex; flex-wrap: wrap; gap: 4px 12px; justify-content:
 header .legend span { white-space: nowrap; }
 header .legend i, .chip i { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 5px; vertical-align: -1px; }
 h2 { font-size: 13px; text-transform: uppercase; letter-spacing: 0.08em; color: var(--muted); margin: 30px 0 10px; }
-.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 12px; }
+.kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 12px; }
 .kpi { background: var(--card); border-radius: 10px; padding: 14px 18px; box-shadow: 0 1px 2px rgba(0,0,0,.06); }
 .kpi .v { font-size: 30px; font-weight: 650; letter-spacing: -0.02em; font-variant-numeric: tabular-nums; }
 .kpi .k { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .06em; }
