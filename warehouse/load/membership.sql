@@ -1,6 +1,6 @@
 -- membership: a touchpoint belongs to the (non-merged) journey whose latest version lists it.
 -- Re-attributes the touchpoints of journeys changed in this batch and the batch's new touchpoints.
--- reads: batch_changed_journeys, staged_touchpoints
+-- reads: batch_changed_journeys, batch_touchpoints
 
 update touchpoints
 set journey_id = m.journey_id
@@ -12,7 +12,7 @@ from (
     where j.status <> 'merged'
       and (
           jt.journey_id in (select journey_id from batch_changed_journeys)
-          or jt.event_id in (select event.event_id from staged_touchpoints)
+          or jt.event_id in (select event_id from batch_touchpoints)
       )
     qualify row_number() over (partition by jt.event_id order by j.updated_time desc, j.journey_id) = 1
 ) m
