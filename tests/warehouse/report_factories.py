@@ -390,6 +390,19 @@ def identity_links(con: duckdb.DuckDBPyConnection, journeys: list[Journey]) -> N
                 }
             )
     _insert(con, "identity_links", rows)
+    kinds = ["customer_id", "device_id", "email_hash", "anonymous_id", "phone_hash", "device_id"]
+    identities = [
+        {
+            "id_type": kinds[i],
+            "id_value": f"{kinds[i]}-{customer}-{i}",
+            "customer_id": customer,
+            "first_seen": START,
+            "last_seen": START + timedelta(days=3),
+        }
+        for n, customer in enumerate(sorted({j.customer_id for j in journeys}))
+        for i in range(1 + (n * 7) % 5 // 2 + (n % 13 == 0) * 3)
+    ]
+    _insert(con, "identities", identities)
 
 
 def sample_warehouse(path: Path, journeys: int = 40, *, seed: int = 7) -> Path:

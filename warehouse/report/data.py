@@ -220,6 +220,7 @@ class ReportData:
     dq: tuple[DqResult, ...] = ()
     dead_letters: tuple[DeadLetterCount, ...] = ()
     identity_links: tuple[LinkCount, ...] = ()
+    identifiers_per_customer: tuple[tuple[int, int], ...] = ()  # (identifiers, 6 = 6 or more; customers)
     evaluation: dict[str, Any] | None = None
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -332,5 +333,8 @@ def load_report_data(
         dq=tuple(DqResult(**r) for r in _rows(con, "dq_results", [dq_runs])),
         dead_letters=tuple(DeadLetterCount(**r) for r in _rows(con, "dead_letters")),
         identity_links=tuple(LinkCount(**r) for r in _rows(con, "identity_links")),
+        identifiers_per_customer=tuple(
+            (r["identifiers"], r["customers"]) for r in _rows(con, "identifiers_per_customer")
+        ),
         evaluation=evaluation,
     )

@@ -87,7 +87,7 @@ def render(data: ReportData) -> str:
         f'<div class="grid">{timeline.worst_journeys(data.worst)}</div>',
         "<h2>Data quality</h2>",
         f'<div class="grid">{quality.dq_grid(data.dq)}{quality.dead_letters(data.dead_letters)}'
-        f"{quality.identity_links(data.identity_links)}</div>",
+        f"{quality.identity_links(data.identity_links, data.identifiers_per_customer)}</div>",
         "<h2>Evaluation</h2>",
         f'<div class="grid">{evaluation_chart.evaluation(data.evaluation)}</div>',
     ]

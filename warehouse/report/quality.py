@@ -89,12 +89,43 @@ def dead_letters(counts: Sequence[DeadLetterCount]) -> str:
 LINK_COLOURS = {"observed": "#4e79a7", "merged": "#59a14f", "refused": "#e8590c", "split": "#b07aa1"}
 
 
-def identity_links(counts: Sequence[LinkCount]) -> str:
+def _identifiers(per_customer: Sequence[tuple[int, int]]) -> str:
+    """Columns: customers stitched from 1, 2, ... 6+ identifiers."""
+    total = sum(c for _, c in per_customer)
+    if not total:
+        return ""
+    width, height, left, bottom = 588, 150, 280, 22
+    counts = dict(per_customer)
+    top = max(counts.values())
+    slot = (width - left - 20) / 6
+    parts = [
+        f'<text class="lbl" x="{left - 8}" y="{(height - bottom) / 2 + 4}" text-anchor="end">'
+        "customers by identifiers</text>"
+    ]
+    for i, n in enumerate(range(1, 7)):
+        x = left + i * slot
+        label = f"{n}+" if n == 6 else str(n)
+        parts.append(f'<text class="tick" x="{x + slot / 2:.1f}" y="{height - 6}" text-anchor="middle">{label}</text>')
+        customers = counts.get(n, 0)
+        if not customers:
+            continue
+        h = customers / top * (height - bottom - 20)
+        y = height - bottom - h
+        tip = f"{fmt_int(customers)} customers ({customers / total:.0%}) stitched from {label} identifier(s)"
+        parts.append(
+            f'<g class="mark">{title(tip)}<rect x="{x + 4:.1f}" y="{y:.1f}" width="{slot - 8:.1f}" height="{h:.1f}" '
+            f'rx="2" fill="#59a14f" fill-opacity="{0.35 + 0.65 * (n - 1) / 5:.2f}"/>'
+            f'<text class="val" x="{x + slot / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle">{fmt_int(customers)}</text></g>'
+        )
+    return svg(width, height, "".join(parts), label="customers by number of identifiers")
+
+
+def identity_links(counts: Sequence[LinkCount], per_customer: Sequence[tuple[int, int]] = ()) -> str:
     heading, name = "Identity stitching", "identity-links"
     total = sum(c.links for c in counts)
     caption = (
-        f"{fmt_int(total)} identity links the stitcher published: observed pairs, merges of two customers, "
-        "refusals (with the reason) and splits."
+        f"{fmt_int(total)} identity links the stitcher published (merges of two customers, refusals with "
+        "the reason, splits), and how many identifiers each customer was stitched from."
     )
     if not total:
         return figure(
@@ -110,4 +141,5 @@ def identity_links(counts: Sequence[LinkCount]) -> str:
         )
         for c in counts[:12]
     ]
-    return figure(name, heading, caption, hbars(bars, label=heading, width=588, label_width=280))
+    body = hbars(bars, label=heading, width=588, label_width=280) if bars else ""
+    return figure(name, heading, caption, body + _identifiers(per_customer))
