@@ -57,3 +57,7 @@ def main() -> None:
 
         Console(stderr=True).print(f"[bold red]error:[/] {exc}")
         raise SystemExit(1) from None
+
+
+if __name__ == "__main__":  # `python -m journeys.cli`, as the tests run it
+    main()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 __all__ = ["register"]
@@ -9,20 +11,35 @@ __all__ = ["register"]
 
 def register(app: typer.Typer) -> None:
     @app.command("demo")
-    def demo() -> None:
-        """Bring the stack up, create the topics and run the pipeline end to end."""
+    def demo(
+        customers: Annotated[
+            int | None, typer.Option(min=1, help="Simulated people; default JOURNEYS_SIMULATOR_CUSTOMERS (10,000).")
+        ] = None,
+        seed: Annotated[int | None, typer.Option(help="Random seed; default JOURNEYS_SIMULATOR_SEED.")] = None,
+        strict: Annotated[bool, typer.Option(help="Exit 1 when the evaluation misses a threshold.")] = False,
+    ) -> None:
+        """Run the pipeline end to end on simulated customers: Kafka, stitcher, flows, evaluation, report."""
+        import os
+
         from rich.console import Console
 
+        from journeys.demo import SAMPLE_QUERIES, run_demo
+
+        # The demo's temporary Prefect server would phone home every few minutes; offline machines
+        # log a failure for each try. Users who want it set the variable themselves.
+        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         from journeys.settings import Settings
-        from journeys.smoke import round_trip
-        from journeys.stack import LocalKafka
-        from journeys.topics import create_topics, pipeline_topics
 
         console = Console()
-        settings = Settings()
-        status = LocalKafka(settings, say=lambda m: console.print(f"[dim]{m}[/]")).up()
-        console.print(f"[green]✓[/] Kafka at {status.bootstrap}: {status.detail}")
-        outcome = create_topics(settings.kafka, pipeline_topics(settings.topics))
-        console.print(f"[green]✓[/] topics: {', '.join(f'{k} ({v})' for k, v in outcome.items())}")
-        seconds = round_trip(settings)
-        console.print(f"[green]✓[/] a message went through Kafka and back in {seconds * 1000:.0f} ms")
+        result = run_demo(Settings(), customers=customers, seed=seed, say=console.print)
+        timings = ", ".join(f"{name} {s:.0f} s" for name, s in result.seconds.items() if name != "total")
+        console.print(f"\n[bold green]done[/] in {result.seconds['total']:.0f} s ({timings})")
+        console.print(f"  warehouse   {result.warehouse}")
+        console.print(f"  report      {result.report}   (open it in a browser; it works offline)")
+        console.print(f"  evaluation  {result.evaluation}   ground truth {result.truth}")
+        console.print("\nThree queries to try:")
+        for question, command in SAMPLE_QUERIES:
+            console.print(f"  [dim]# {question}[/]\n  .venv/bin/{command}")
+        if strict and not result.passed:
+            console.print("[bold red]the evaluation missed a threshold[/] (see above)")
+            raise typer.Exit(1)

@@ -30,7 +30,7 @@ from pathlib import Path
 from journeys.errors import ConfigurationError, StackError
 from journeys.settings import Settings
 
-__all__ = ["LocalKafka", "StackStatus", "kafka_answers"]
+__all__ = ["LocalKafka", "StackStatus", "is_loopback", "kafka_answers"]
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _MIN_JAVA = 17
@@ -39,6 +39,11 @@ _INSTALL_JAVA = (
     "or run the stack with Docker (`docker compose up -d`), "
     "or point JOURNEYS_KAFKA_BOOTSTRAP_SERVERS at an existing Kafka cluster"
 )
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address of this machine's loopback (where `journeys stack` may run a broker)."""
+    return host in _LOOPBACK or host.startswith("127.")
 
 
 def kafka_answers(host: str, port: int, timeout: float = 1.0) -> bool:
