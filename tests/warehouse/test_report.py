@@ -258,3 +258,14 @@ def test_worst_journeys_show_points_of_the_most_possible_and_why(warehouse: Path
     text = str(parse(report(warehouse, tmp_path)).figures["worst-journeys"]["text"])
     assert "/ 45" not in text
     assert "outcome" in text
+
+
+def test_report_command_on_a_warehouse_held_by_a_writer_says_what_to_do(tmp_path: Path) -> None:
+    path = sample_warehouse(tmp_path / "journeys.duckdb", journeys=5)
+    writer = connect(path)  # like a running `journeys flows serve`
+    try:
+        done = _journeys("report", "--warehouse", str(path), data_dir=tmp_path)
+    finally:
+        writer.close()
+    assert done.returncode == 1
+    assert "holds it open for writing" in done.stderr
