@@ -92,7 +92,14 @@ def evaluation(data: dict[str, Any] | None) -> str:
         caption = (
             "Run <code>journeys evaluate</code> after a simulation to compare the warehouse with the ground truth."
         )
-        return figure(name, heading, caption, empty("No evaluation.json found."), empty=True, wide=True)
+        return figure(
+            name,
+            heading,
+            caption,
+            empty("No evaluation.json found: `journeys evaluate` writes it after `journeys simulate`."),
+            empty=True,
+            wide=True,
+        )
     thresholds = data.get("thresholds") or {}
     stitching = data.get("stitching") or {}
     score = data.get("score") or {}

@@ -75,9 +75,15 @@ def channel_preference(preferences: Sequence[Share], observed: Sequence[Share], 
     panel_w_left = 40 + 46 * len(stated_channels)
     gap = 60
     body = _panel("Stated preference", 0, countries, stated_channels, shares=stated, what="prefer it")
-    body += _panel(
-        "Observed in journeys", panel_w_left + gap, countries, observed_channels, shares=seen, what="of touchpoints"
-    )
-    width = panel_w_left + gap + 40 + 46 * max(len(observed_channels), 1)
+    if observed_channels:
+        body += _panel(
+            "Observed in journeys", panel_w_left + gap, countries, observed_channels, shares=seen, what="of touchpoints"
+        )
+    else:
+        body += (
+            f'<text class="panel" x="{panel_w_left + gap + 40}" y="14">Observed in journeys</text>'
+            f'<text class="muted" x="{panel_w_left + gap + 40}" y="76">No journeys loaded yet.</text>'
+        )
+    width = panel_w_left + gap + 40 + 46 * max(len(observed_channels), 4)
     height = 58 + 26 * len(countries) + 6
     return figure(name, heading, caption, svg(width, height, body, label=heading), wide=True)

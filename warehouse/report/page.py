@@ -47,7 +47,12 @@ def _headline(data: ReportData) -> str:
             "journeys in the warehouse (merged ones count in their survivor)",
             per_customer,
         )
-        + _kpi("customers", fmt_int(h.customers), "distinct stitched customers", "after identity stitching")
+        + _kpi(
+            "customers",
+            fmt_int(h.customers),
+            "distinct stitched customers",
+            "after identity stitching" if h.customers else "",
+        )
         + _kpi("touchpoints", fmt_int(h.touchpoints), "touchpoints in those journeys", per_journey)
         + _kpi("median score", median, "median experience score, 0 (worst) to 100 (best)", low)
         + _kpi(

@@ -20,7 +20,14 @@ def dq_grid(results: Sequence[DqResult]) -> str:
     heading, name = "Data quality", "data-quality"
     if not results:
         caption = "Checks of the data-quality flow, per run."
-        return figure(name, heading, caption, empty("No data-quality run yet."), empty=True, wide=True)
+        return figure(
+            name,
+            heading,
+            caption,
+            empty("No data-quality run yet: `journeys flows run` ends with the checks."),
+            empty=True,
+            wide=True,
+        )
     runs = list(dict.fromkeys(r.run_id for r in results))  # the query orders by run time
     run_time = {r.run_id: r.run_time for r in results}
     checks = sorted({r.check_name for r in results})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from html import escape
 
@@ -84,8 +85,14 @@ def figure(name: str, heading: str, caption: str, body: str, *, wide: bool = Fal
     )
 
 
-def empty(message: str = "No data yet.") -> str:
-    return f'<div class="empty">{esc(message)}</div>'
+NO_JOURNEYS = "No journeys loaded yet: `journeys flows run` loads what the stitcher published."
+
+
+def empty(message: str = NO_JOURNEYS) -> str:
+    """The "no data" state of a chart: what is missing and what produces it."""
+    text = esc(message)
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    return f'<div class="empty">{text}</div>'
 
 
 def swatch(colour: str, label: str) -> str:

@@ -209,10 +209,17 @@ def _journey(rank: int, journey: WorstJourney) -> str:
 def worst_journeys(journeys: Sequence[WorstJourney]) -> str:
     heading, name = "The worst journeys", "worst-journeys"
     caption = (
-        f"The {len(journeys) or 'N'} lowest-scored journeys. One lane per channel; red rings mark friction evidence; "
+        f"The {str(len(journeys)) + ' ' if journeys else ''}lowest-scored journeys. One lane per channel; red rings mark friction evidence; "
         "time is compressed (gaps over 30 min are labelled). Hover a touchpoint for its details, the score for its inputs."
     )
     if not journeys:
-        return figure(name, heading, caption, empty("No scored journeys yet."), empty=True, wide=True)
+        return figure(
+            name,
+            heading,
+            caption,
+            empty("No scored journeys yet: `journeys flows run` scores the journeys it loads."),
+            empty=True,
+            wide=True,
+        )
     body = "".join(_journey(i, j) for i, j in enumerate(journeys, 1))
     return figure(name, heading, caption, body, wide=True)
