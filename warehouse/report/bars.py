@@ -9,6 +9,8 @@ from warehouse.report.data import ChannelFriction, CountryFriction, RuleCount, S
 from warehouse.report.palette import FRICTION, SEVERITY_COLOURS, channel_colour, score_colour
 from warehouse.report.svg import empty, esc, figure, fmt_int, fmt_pct, nice_ticks, svg, swatch, title
 
+# A rate over fewer journeys than this is drawn pale: one journey of one makes 100%.
+MIN_JOURNEYS = 30
 CALM = "#8fb3d9"  # journeys without friction: a quiet blue, so the red reads first
 
 __all__ = [
@@ -29,6 +31,7 @@ class Bar:
     colour: str
     tooltip: str
     text: str  # printed after the bar
+    faint: bool = False  # drawn pale: too few journeys behind a rate to trust it
 
 
 def _fit(label: str, width: float) -> str:
@@ -55,10 +58,11 @@ def hbars(
     for i, bar in enumerate(bars):
         y = pad + i * row
         length = max(bar.value / top * span, 1.5 if bar.value else 0)
+        pale = ' fill-opacity=".35"' if bar.faint else ""
         marks.append(
             f'<g class="mark">{title(bar.tooltip)}'
             f'<text class="lbl" x="{label_width - 8}" y="{y + 16}" text-anchor="end">{esc(_fit(bar.label, label_width))}</text>'
-            f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="{row - 8}" rx="3" fill="{bar.colour}"/>'
+            f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="{row - 8}" rx="3" fill="{bar.colour}"{pale}/>'
             f'<text class="val" x="{label_width + length + 6:.1f}" y="{y + 16}">{esc(bar.text)}</text></g>'
         )
     if reference is not None:
@@ -172,7 +176,10 @@ def friction_by_rule(rules: Sequence[RuleCount], journeys: int) -> str:
 
 def friction_by_channel(channels: Sequence[ChannelFriction]) -> str:
     heading, name = "Friction by channel", "friction-by-channel"
-    caption = "Share of the journeys using a channel that had friction on it (friction evidence on that channel)."
+    caption = (
+        "Share of the journeys using a channel that had friction on it (friction evidence on that channel); "
+        f"pale: under {MIN_JOURNEYS} journeys."
+    )
     rows = [c for c in channels if c.journeys_with_friction]
     if not rows:
         return figure(name, heading, caption, empty("No friction found yet."), empty=True)
@@ -189,6 +196,7 @@ def friction_by_channel(channels: Sequence[ChannelFriction]) -> str:
             f"{c.channel}: {fmt_int(c.journeys_with_friction)} of {fmt_int(c.journeys)} journeys "
             f"({fmt_pct(rate(c), 1)}), {fmt_int(c.friction_points)} friction points",
             f"{fmt_pct(rate(c), 1)} of {fmt_int(c.journeys)}",
+            faint=c.journeys < MIN_JOURNEYS,
         )
         for c in rows
     ]
@@ -197,7 +205,10 @@ def friction_by_channel(channels: Sequence[ChannelFriction]) -> str:
 
 def friction_by_country(countries: Sequence[CountryFriction]) -> str:
     heading, name = "Friction by country", "friction-by-country"
-    caption = "Share of each country's journeys with at least one friction point (countries by volume)."
+    caption = (
+        "Share of each country's journeys with at least one friction point (countries by volume); "
+        f"pale: under {MIN_JOURNEYS} journeys."
+    )
     rows = [c for c in countries if c.journeys][:15]
     if not rows:
         return figure(name, heading, caption, empty(), empty=True)
@@ -209,6 +220,7 @@ def friction_by_country(countries: Sequence[CountryFriction]) -> str:
             f"{c.country}: {fmt_int(c.journeys_with_friction)} of {fmt_int(c.journeys)} journeys had friction, "
             f"{fmt_int(c.friction_points)} friction points",
             f"{fmt_pct(c.journeys_with_friction / c.journeys, 1)} of {fmt_int(c.journeys)}",
+            faint=c.journeys < MIN_JOURNEYS,
         )
         for c in rows
     ]

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -222,6 +223,7 @@ class ReportData:
     identity_links: tuple[LinkCount, ...] = ()
     identifiers_per_customer: tuple[tuple[int, int], ...] = ()  # (identifiers, 6 = 6 or more; customers)
     evaluation: dict[str, Any] | None = None
+    warehouse: str = ""  # the DuckDB file's name
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -337,4 +339,10 @@ def load_report_data(
             (r["identifiers"], r["customers"]) for r in _rows(con, "identifiers_per_customer")
         ),
         evaluation=evaluation,
+        warehouse=_database_name(con),
     )
+
+
+def _database_name(con: duckdb.DuckDBPyConnection) -> str:
+    found = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
+    return Path(found[0]).name if found and found[0] else "in-memory warehouse"

@@ -80,7 +80,7 @@ def render(data: ReportData) -> str:
     sections = [
         _headline(data),
         "<h2>Volume and experience</h2>",
-        f'<div class="grid" style="grid-template-columns: 1.8fr 1fr">'
+        '<div class="grid lead">'
         f"{bars.volume(data.volume, data.volume_bucket)}{bars.score_distribution(data.score_bands)}</div>",
         "<h2>Friction</h2>",
         f'<div class="grid three">{bars.friction_by_rule(data.friction_by_rule, h.journeys)}'
@@ -104,7 +104,7 @@ def render(data: ReportData) -> str:
         '<link rel="icon" href="data:,">'
         f"<title>Customer journeys report · {esc(data.generated_at.strftime('%Y-%m-%d %H:%M'))} UTC</title>"
         f"<style>{CSS}</style></head><body><main>"
-        f'<header><div><h1>Customer journeys</h1><div class="sub">{esc(period)} · generated '
+        f'<header><div><h1>Customer journeys</h1><div class="sub">{esc(period)} · {esc(data.warehouse)} · generated '
         f"{esc(data.generated_at.strftime('%Y-%m-%d %H:%M'))} UTC</div></div>"
         f'<div class="legend">{_legend(data)}</div></header>'
         + "".join(sections)

@@ -27,6 +27,9 @@ h2 { font-size: 13px; text-transform: uppercase; letter-spacing: 0.08em; color: 
 .kpi.ok .v { color: #2f9e44; } .kpi.bad .v { color: #e03131; }
 .grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; }
 .grid.three { grid-template-columns: 1.15fr 1fr 0.85fr; }
+.grid.lead { grid-template-columns: 1.8fr 1fr; }
+@media (max-width: 1000px) { .grid, .grid.three, .grid.lead { grid-template-columns: minmax(0, 1fr); } header { display: block; } }
+@media print { body { background: #fff; } .card, .kpi { box-shadow: none; border: 1px solid var(--line); break-inside: avoid; } }
 .card { background: var(--card); border-radius: 10px; padding: 16px 18px 14px; margin: 0;
   box-shadow: 0 1px 2px rgba(0,0,0,.06); min-width: 0; }
 .card.wide { grid-column: 1 / -1; }
