@@ -31,6 +31,7 @@ __all__ = [
     "THRESHOLDS",
     "evaluate_warehouse",
     "friction_metrics",
+    "journey_metrics",
     "render",
     "score_metrics",
     "spearman",
@@ -121,6 +122,29 @@ def stitching_metrics(
         "split_people": sum(1 for p in events_of if len(customers_of[p]) > 1),
         "customers": len(people_of),
         "missing_events": missing,
+    }
+
+
+def journey_metrics(truth: GroundTruth, journey_of: Mapping[str, str | None]) -> dict[str, Any]:
+    """How the warehouse cut the simulated journeys: intact (all events in one warehouse
+    journey of their own), split (over several), merged (sharing one with another)."""
+    holders: dict[str, set[str]] = defaultdict(set)
+    placed_of: dict[str, set[str]] = {}
+    for journey in truth.journeys:
+        placed = {j for j in (journey_of.get(e) for e in journey.event_ids) if j is not None}
+        placed_of[journey.journey_id] = placed
+        for warehouse_journey in placed:
+            holders[warehouse_journey].add(journey.journey_id)
+    split = sum(1 for placed in placed_of.values() if len(placed) > 1)
+    merged = sum(1 for placed in placed_of.values() if any(len(holders[w]) > 1 for w in placed))
+    intact = sum(1 for placed in placed_of.values() if len(placed) == 1 and all(len(holders[w]) == 1 for w in placed))
+    total = len(truth.journeys)
+    return {
+        "simulated": total,
+        "intact": round(intact / total, 4) if total else 1.0,
+        "split": split,
+        "merged": merged,
+        "warehouse_journeys": len(holders),
     }
 
 
@@ -249,9 +273,12 @@ def evaluate_warehouse(warehouse: Path, truth_path: Path) -> dict[str, Any]:
         "friction": friction_metrics(truth, journey_of, flagged),
         "stitching": stitching_metrics(truth, customer_of, [(p, c) for p, c in identity_rows]),
         "score": score_metrics(truth, journey_of, scores),
+        "journeys": journey_metrics(truth, journey_of),
         "ingestion": {
             "events": len(rows),
             "loaded": sum(1 for c in customer_of.values() if c is not None),
+            "late_sent": len(truth.late_event_ids),
+            "late_flagged": sum(1 for row in placement if row[5]),
             "invalid_sent": len(truth.invalid_events),
             "invalid_dead_lettered": int(dead_lettered),
         },
@@ -302,9 +329,15 @@ def render(result: Mapping[str, Any], console: Any) -> None:
         f"score: Spearman {sc['spearman']} (frictions vs score, negative is good) over {sc['journeys']:,} journeys; "
         f"mean {sc['mean_with_friction']} with friction, {sc['mean_without']} without"
     )
+    jm = result["journeys"]
+    console.print(
+        f"journeys: {jm['intact']:.4f} of {jm['simulated']:,} simulated journeys intact in the warehouse, "
+        f"{jm['split']:,} split over several, {jm['merged']:,} merged with another"
+    )
     ing = result["ingestion"]
     console.print(
-        f"ingestion: {ing['loaded']:,} of {ing['events']:,} events loaded; "
+        f"ingestion: {ing['loaded']:,} of {ing['events']:,} events loaded, {ing['late_flagged']:,} flagged late "
+        f"({ing['late_sent']:,} sent past the allowed lateness); "
         f"{ing['invalid_dead_lettered']:,} of {ing['invalid_sent']:,} invalid events in failed_events"
     )
     console.print("[bold green]PASSED" if result["passed"] else "[bold red]NOT PASSED")

@@ -23,6 +23,7 @@ select
     , s.sim_journey_id
     , t.customer_id
     , coalesce(l.journey_id, t.journey_id) as journey_id
+    , t.late
 from sim_events as s
 left join touchpoints as t
     on t.event_id = s.event_id

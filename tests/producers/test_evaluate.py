@@ -10,7 +10,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from producers.simulator.evaluate import evaluate_warehouse, friction_metrics, spearman, verdict
+from producers.simulator.evaluate import evaluate_warehouse, friction_metrics, journey_metrics, spearman, verdict
 from producers.simulator.truth import GroundTruth, TruthJourney, write_truth
 from warehouse.db import connect
 
@@ -167,7 +167,15 @@ def test_evaluation_counts_hits_misses_splits_and_wrong_merges(truth: GroundTrut
     assert result["score"]["mean_with_friction"] == 50.0
     assert result["score"]["mean_without"] == 92.5
     assert result["score"]["spearman"] < -0.8
-    assert result["ingestion"] == {"events": 9, "loaded": 9, "invalid_sent": 1, "invalid_dead_lettered": 1}
+    assert result["journeys"] == {"simulated": 4, "intact": 1.0, "split": 0, "merged": 0, "warehouse_journeys": 4}
+    assert result["ingestion"] == {
+        "events": 9,
+        "loaded": 9,
+        "late_sent": 0,
+        "late_flagged": 0,
+        "invalid_sent": 1,
+        "invalid_dead_lettered": 1,
+    }
     assert result["passed"] is False
 
 
@@ -175,6 +183,12 @@ def test_an_anchor_missing_from_the_warehouse_is_a_miss(truth: GroundTruth) -> N
     metrics = friction_metrics(truth, {"e3": None, "e7": "J3"}, [("J3", "error_event")])
     assert metrics["rage_click"]["fn"] == 1 and metrics["rage_click"]["recall"] == 0.0
     assert metrics["error_event"]["tp"] == 1
+
+
+def test_journey_metrics_see_splits_and_merges(truth: GroundTruth) -> None:
+    placed = {"e1": "J1", "e2": "J1", "e3": "JX", "e4": "J2", "e5": "J2", "e6": "J3", "e7": "J3", "e8": "J3"}
+    metrics = journey_metrics(truth, placed)
+    assert metrics == {"simulated": 4, "intact": 0.25, "split": 1, "merged": 2, "warehouse_journeys": 4}
 
 
 def test_spearman_ranks_ties_and_refuses_constant_input() -> None:
