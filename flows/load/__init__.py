@@ -15,14 +15,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
 from flows.load.batch import DecodedBatch, TopicRoles, decode_batch
-from flows.load.sink import BatchWritten, write_batch
-from flows.load.source import KafkaSource, open_consumer
+from flows.load.sink import BatchWritten, StagedBatch, stage, write_staged
+from flows.load.source import Fetched, KafkaSource, open_consumer
 from journeys.settings import Settings
 from schemas.serde import Serde
 
@@ -68,6 +69,42 @@ def stored_offsets(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], int]
     return {(topic, partition): offset for topic, partition, offset in rows}
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A batch fetched, decoded and staged, waiting for its transaction."""
+
+    fetched: Fetched
+    decoded: DecodedBatch
+    staged: StagedBatch
+    started: float
+
+
+def _log_batch(
+    out: logging.Logger | logging.LoggerAdapter[Any], number: int, prepared: Prepared, written: BatchWritten
+) -> None:
+    out.info(
+        "batch %d committed: %d records (%d touchpoints, %d journeys, %d links, %d failed, %d undecodable) "
+        "from %d partitions in %.2f s",
+        number,
+        len(prepared.fetched.records),
+        written.touchpoints,
+        written.journeys,
+        written.identity_links,
+        written.failed_events,
+        prepared.decoded.decode_errors,
+        written.partitions,
+        time.perf_counter() - prepared.started,
+    )
+
+
+def _settle(future: Future[Prepared]) -> None:
+    """Wait for a prefetch nobody will use, so the consumer is idle before it closes."""
+    try:
+        future.result()
+    except Exception:  # the batch is dropped anyway; its records are read again next run
+        log.debug("a prefetched batch failed after the load stopped", exc_info=True)
+
+
 def load(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -91,39 +128,47 @@ def load(
     )
     report = LoadReport()
     started = time.perf_counter()
-    try:
-        source.assign(stored_offsets(con))
-        while limit is None or len(report.batches) < limit:
-            batch_started = time.perf_counter()
-            fetched = source.fetch(settings.flows.batch_max_records)
-            if not fetched.next_offsets:
-                report.caught_up = True
-                break
-            decoded: DecodedBatch = decode_batch(fetched.records, roles, serde)
-            written = write_batch(con, decoded, fetched.next_offsets)
-            report.batches.append(written)
-            out.info(
-                "batch %d committed: %d records (%d touchpoints, %d journeys, %d links, %d failed, %d undecodable) "
-                "from %d partitions in %.2f s",
-                len(report.batches),
-                len(fetched.records),
-                written.touchpoints,
-                written.journeys,
-                written.identity_links,
-                written.failed_events,
-                decoded.decode_errors,
-                written.partitions,
-                time.perf_counter() - batch_started,
-            )
-            if on_batch:
-                on_batch(len(report.batches), written)
-            if fetched.caught_up:
-                report.caught_up = True
-                break
-            if settings.flows.pause_between_batches_s:
-                time.sleep(settings.flows.pause_between_batches_s)
-    finally:
-        source.close()
+
+    def prepare() -> Prepared:
+        """Fetch, decode and stage the next batch (the worker thread's part)."""
+        batch_started = time.perf_counter()
+        fetched = source.fetch(settings.flows.batch_max_records)
+        decoded = decode_batch(fetched.records, roles, serde)
+        return Prepared(fetched, decoded, stage(decoded, fetched.next_offsets), batch_started)
+
+    # While DuckDB writes one batch (C++, the GIL released), the worker fetches and decodes the
+    # next (Python): the load runs near the consumer + decode ceiling instead of their sum.
+    upcoming: Future[Prepared] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="journeys-load-fetch") as worker:
+        try:
+            source.assign(stored_offsets(con))
+            upcoming = worker.submit(prepare)
+            while upcoming is not None:
+                prepared = upcoming.result()
+                upcoming = None
+                if not prepared.fetched.next_offsets:
+                    report.caught_up = True
+                    break
+                last = prepared.fetched.caught_up or (limit is not None and len(report.batches) + 1 >= limit)
+                if not last and not settings.flows.pause_between_batches_s:
+                    upcoming = worker.submit(prepare)
+                written = write_staged(con, prepared.staged)
+                report.batches.append(written)
+                _log_batch(out, len(report.batches), prepared, written)
+                if on_batch:
+                    on_batch(len(report.batches), written)
+                if prepared.fetched.caught_up:
+                    report.caught_up = True
+                if last:
+                    break
+                if settings.flows.pause_between_batches_s:
+                    time.sleep(settings.flows.pause_between_batches_s)
+                    upcoming = worker.submit(prepare)
+        finally:
+            if upcoming is not None:
+                upcoming.cancel()
+                _settle(upcoming)
+            source.close()
     report.seconds = time.perf_counter() - started
     out.info("load done: %s", report.summary())
     return report

@@ -28,7 +28,16 @@ from flows.load.batch import DecodedBatch
 from journeys.errors import JourneysError, TransientError
 from warehouse.db import read_sql
 
-__all__ = ["STEPS", "BatchWritten", "flat_touchpoints", "statements", "write_batch"]
+__all__ = [
+    "STEPS",
+    "BatchWritten",
+    "StagedBatch",
+    "flat_touchpoints",
+    "stage",
+    "statements",
+    "write_batch",
+    "write_staged",
+]
 
 STEPS = ("touchpoints", "journeys", "identity", "membership", "failed_events", "load_state")
 
@@ -76,6 +85,30 @@ def _has_code(part: str) -> bool:
     return any(line.strip() and not line.strip().startswith("--") for line in part.splitlines())
 
 
+@dataclass(frozen=True)
+class StagedBatch:
+    """A decoded batch as Arrow tables, ready for :func:`write_staged` (built off the writer's thread)."""
+
+    tables: dict[str, pa.Table]
+    offsets: dict[tuple[str, int], int]
+    touchpoints: int
+    journeys: int
+    identity_links: int
+    failed_events: int
+
+
+def stage(batch: DecodedBatch, offsets: Mapping[tuple[str, int], int]) -> StagedBatch:
+    """The Arrow tables of ``batch`` and ``offsets`` (``{(topic, partition): next offset}``)."""
+    return StagedBatch(
+        tables=_staged(batch, offsets),
+        offsets=dict(offsets),
+        touchpoints=len(batch.touchpoints),
+        journeys=len(batch.journeys),
+        identity_links=len(batch.identity_links),
+        failed_events=len(batch.failed_events),
+    )
+
+
 def _staged(batch: DecodedBatch, offsets: Mapping[tuple[str, int], int]) -> dict[str, pa.Table]:
     return {
         "staged_touchpoints": flat_touchpoints(
@@ -112,10 +145,14 @@ def write_batch(
     con: duckdb.DuckDBPyConnection, batch: DecodedBatch, offsets: Mapping[tuple[str, int], int]
 ) -> BatchWritten:
     """Load ``batch`` and store ``offsets`` (``{(topic, partition): next offset}``) atomically."""
-    staged = _staged(batch, offsets)
+    return write_staged(con, stage(batch, offsets))
+
+
+def write_staged(con: duckdb.DuckDBPyConnection, staged: StagedBatch) -> BatchWritten:
+    """Run the steps over ``staged`` and commit its rows with its offsets, or roll everything back."""
     con.execute("begin transaction")
     try:
-        for name, table in staged.items():
+        for name, table in staged.tables.items():
             con.register(name, table)
         for step in STEPS:
             for sql in statements(step):
@@ -125,21 +162,21 @@ def write_batch(
         con.execute("commit")
     except duckdb.Error as exc:
         con.execute("rollback")
-        raise _load_error(exc, offsets) from exc
+        raise _load_error(exc, staged.offsets) from exc
     except BaseException:
         con.execute("rollback")
         raise
     finally:
-        for name in staged:
+        for name in staged.tables:
             con.unregister(name)
     return BatchWritten(
-        touchpoints=len(batch.touchpoints),
-        journeys=len(batch.journeys),
+        touchpoints=staged.touchpoints,
+        journeys=staged.journeys,
         journeys_changed=changed,
-        identity_links=len(batch.identity_links),
+        identity_links=staged.identity_links,
         reattributed=reattributed,
-        failed_events=len(batch.failed_events),
-        partitions=len(offsets),
+        failed_events=staged.failed_events,
+        partitions=len(staged.offsets),
     )
 
 
