@@ -67,8 +67,8 @@ def hbars(
         )
     if reference is not None:
         x = label_width + reference[0] / top * span
-        marks.append(
-            f'<line class="ref" x1="{x:.1f}" x2="{x:.1f}" y1="2" y2="{height - 2}">{title(reference[1])}</line>'
+        marks.insert(
+            0, f'<line class="ref" x1="{x:.1f}" x2="{x:.1f}" y1="2" y2="{height - 2}">{title(reference[1])}</line>'
         )
     return svg(width, height, "".join(marks), label=label)
 

@@ -61,7 +61,9 @@ def dq_grid(results: Sequence[DqResult]) -> str:
             )
         now = cell.get((check, latest))
         if now is not None:
-            message = now.message if len(now.message) <= 90 else now.message[:87] + "…"
+            head = f"{now.status.upper()} {_number(now.observed)} / {_number(now.threshold)} · "
+            room = int((1200 - text_x) / 6.2) - len(head)  # 11.5px text is ~6.2px a character
+            message = now.message if len(now.message) <= room else now.message[: max(room - 1, 10)] + "…"
             parts.append(
                 f'<text class="val" x="{text_x}" y="{y + 15}"><tspan class="status-{esc(now.status)}">'
                 f"{esc(now.status.upper())}</tspan> {_number(now.observed)}"

@@ -43,7 +43,8 @@ svg .tick, svg .axis { font-size: 11px; fill: var(--muted); }
 svg .axis { text-transform: uppercase; letter-spacing: .08em; }
 svg .panel { font-size: 13px; font-weight: 600; }
 svg .cell { font-size: 11px; font-variant-numeric: tabular-nums; }
-svg .val { font-size: 11.5px; fill: #495057; font-variant-numeric: tabular-nums; }
+svg .val { font-size: 11.5px; fill: #495057; font-variant-numeric: tabular-nums;
+  paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
 svg .muted, .muted { fill: var(--muted); color: var(--muted); }
 svg line.grid { stroke: var(--line); }
 svg line.lane { stroke: #f1f3f5; stroke-width: 8; stroke-linecap: round; }
