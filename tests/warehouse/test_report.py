@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from report_factories import evaluation, sample_warehouse
+from report_factories import evaluation, sample_warehouse, simulate, write
 
 from warehouse.db import connect
 from warehouse.report import build_report
@@ -269,3 +269,19 @@ def test_report_command_on_a_warehouse_held_by_a_writer_says_what_to_do(tmp_path
         writer.close()
     assert done.returncode == 1
     assert "holds it open for writing" in done.stderr
+
+
+def test_a_warehouse_spanning_a_day_gets_hourly_volume_bars(tmp_path: Path) -> None:
+    con = connect(tmp_path / "day.duckdb")
+    write(con, simulate(30, seed=3, days=1))
+    con.close()
+    figure = parse(report(tmp_path / "day.duckdb", tmp_path, with_evaluation=False)).figures["volume"]
+    assert "per hour" in str(figure["text"])
+    assert int(str(figure["marks"])) >= 10
+
+
+def test_report_command_draws_as_many_timelines_as_asked(tmp_path: Path) -> None:
+    sample_warehouse(tmp_path / "journeys.duckdb", journeys=20)
+    done = _journeys("report", "--worst", "3", "--out", str(tmp_path / "three.html"), data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "three.html").read_text(encoding="utf-8").count("data-journey=") == 3

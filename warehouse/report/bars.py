@@ -83,7 +83,7 @@ def volume(points: Sequence[VolumePoint], bucket: str) -> str:
     top = ticks[-1]
     plot_h = height - bottom - top_pad
     slot = (width - left - 8) / len(points)
-    bar_w = max(slot * 0.78, 1.0)
+    bar_w = min(max(slot * 0.78, 1.0), 48.0)  # a week of data should not draw three slabs
     parts = []
     for t in ticks:
         y = top_pad + plot_h - t / top * plot_h

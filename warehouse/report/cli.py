@@ -23,6 +23,9 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(help="evaluation.json of `journeys evaluate`; default <data_dir>/evaluation.json if present."),
         ] = None,
+        worst: Annotated[
+            int, typer.Option(min=1, max=100, help="How many of the lowest-scored journeys get a timeline.")
+        ] = 8,
     ) -> None:
         """Write one self-contained HTML report (works offline): volume, scores, friction, channels, worst journeys."""
         from journeys.settings import Settings
@@ -38,6 +41,7 @@ def register(app: typer.Typer) -> None:
                     evaluation or settings.data_dir / "evaluation.json", required=bool(evaluation)
                 ),
                 out=out or settings.data_dir / "report.html",
+                worst=worst,
             )
         finally:
             con.close()

@@ -22,6 +22,7 @@ import duckdb
 from warehouse.db import read_sql
 
 __all__ = [
+    "WORST_JOURNEYS",
     "ChannelFriction",
     "CountryFriction",
     "DeadLetterCount",

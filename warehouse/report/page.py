@@ -13,7 +13,7 @@ import duckdb
 
 from warehouse.report import bars, heatmap, quality, sankey, timeline
 from warehouse.report import evaluation as evaluation_chart
-from warehouse.report.data import ReportData, load_report_data
+from warehouse.report.data import WORST_JOURNEYS, ReportData, load_report_data
 from warehouse.report.palette import CHANNEL_COLOURS, channel_colour
 from warehouse.report.style import CSS
 from warehouse.report.svg import esc, fmt_int, fmt_pct, fmt_time
@@ -113,9 +113,14 @@ def render(data: ReportData) -> str:
     )
 
 
-def build_report(con: duckdb.DuckDBPyConnection, *, evaluation: dict[str, Any] | None, out: Path) -> Path:
-    """Read the warehouse behind ``con``, write the report to ``out`` (folders created), return ``out``."""
-    html = render(load_report_data(con, evaluation=evaluation))
+def build_report(
+    con: duckdb.DuckDBPyConnection, *, evaluation: dict[str, Any] | None, out: Path, worst: int = WORST_JOURNEYS
+) -> Path:
+    """Read the warehouse behind ``con``, write the report to ``out`` (folders created), return ``out``.
+
+    ``worst`` is how many of the lowest-scored journeys get a timeline.
+    """
+    html = render(load_report_data(con, evaluation=evaluation, worst=worst))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
