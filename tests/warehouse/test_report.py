@@ -285,3 +285,11 @@ def test_report_command_draws_as_many_timelines_as_asked(tmp_path: Path) -> None
     done = _journeys("report", "--worst", "3", "--out", str(tmp_path / "three.html"), data_dir=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "three.html").read_text(encoding="utf-8").count("data-journey=") == 3
+
+
+def test_each_channel_switch_says_how_often_it_came_with_friction(warehouse: Path, tmp_path: Path) -> None:
+    html = report(warehouse, tmp_path)
+    sankey = html.split('data-chart="channel-sankey"')[1].split("</figure>")[0]
+    tips = re.findall(r"<title>([^<]*→[^<]*)</title>", sankey)
+    assert tips
+    assert all(re.search(r"\d+% of these journeys had friction", tip) for tip in tips)

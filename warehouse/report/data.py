@@ -116,6 +116,7 @@ class Transition:
     target: str
     transitions: int
     journeys: int
+    journeys_with_friction: int = 0
 
 
 @dataclass(frozen=True)

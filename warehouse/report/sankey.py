@@ -36,6 +36,7 @@ class SankeyLink:
     target: str
     value: int
     journeys: int
+    journeys_with_friction: int
     y_source: float  # top edge of the band at the source node
     y_target: float  # top edge of the band at the target node
     thickness: float
@@ -99,6 +100,7 @@ def layout(
                 f.target,
                 f.transitions,
                 f.journeys,
+                f.journeys_with_friction,
                 y_source[f.source, f.target],
                 cursor_r[f.target],
                 f.transitions * scale,
@@ -138,7 +140,8 @@ def channel_sankey(transitions: Sequence[Transition], *, n: int = TOP_FLOWS) -> 
         )
         tip = (
             f"{link.source} → {link.target}: {fmt_int(link.value)} switches in {fmt_int(link.journeys)} journeys "
-            f"({fmt_pct(link.value / out_totals[link.source])} of the switches shown out of {link.source})"
+            f"({fmt_pct(link.value / out_totals[link.source])} of the switches shown out of {link.source}); "
+            f"{fmt_pct(link.journeys_with_friction / link.journeys if link.journeys else None)} of these journeys had friction"
         )
         parts.append(f'<path class="mark link" d="{path}" fill="{channel_colour(link.source)}">{title(tip)}</path>')
     for node in plan.nodes:
