@@ -20,6 +20,22 @@ import pyarrow as pa
 
 from warehouse.db import connect
 
+# Every chart of the report, by its data-chart name.
+CHARTS = {
+    "volume",
+    "score-distribution",
+    "friction-by-rule",
+    "friction-by-channel",
+    "friction-by-country",
+    "channel-sankey",
+    "channel-preference",
+    "worst-journeys",
+    "data-quality",
+    "dead-letters",
+    "identity-links",
+    "evaluation",
+}
+
 START = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
 COUNTRIES = {"US": 0.3, "GB": 0.15, "BR": 0.2, "MX": 0.1, "DE": 0.1, "JP": 0.1, "ID": 0.05}
 MESSAGING = {

@@ -11,26 +11,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from report_factories import evaluation, sample_warehouse, simulate, write
+from report_factories import CHARTS, evaluation, sample_warehouse, simulate, write
 
 from warehouse.db import connect
 from warehouse.report import build_report
 from warehouse.report.cli_support import open_read_only
-
-CHARTS = {
-    "volume",
-    "score-distribution",
-    "friction-by-rule",
-    "friction-by-channel",
-    "friction-by-country",
-    "channel-sankey",
-    "channel-preference",
-    "worst-journeys",
-    "data-quality",
-    "dead-letters",
-    "identity-links",
-    "evaluation",
-}
 
 
 class Figures(HTMLParser):

@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_factories import evaluation, sample_warehouse
-from test_report import CHARTS
+from report_factories import CHARTS, evaluation, sample_warehouse
 
 from warehouse.db import connect
 from warehouse.report import build_report
