@@ -270,6 +270,11 @@ def bench_kafka(records: int, journeys: int, folder: Path) -> None:
             f"{KAFKA_TARGET_RATIO:.0%}  {'MET' if loaded / ceiling >= KAFKA_TARGET_RATIO else 'NOT MET'}"
         )
         print(f"   touchpoints/s end to end: {records / seconds:,.0f}")
+        if report.total("touchpoints") != records or report.total("journeys") != journeys:
+            print(
+                f"   WARNING: loaded {report.total('touchpoints'):,} touchpoints and {report.total('journeys'):,} "
+                "journeys, not all that was produced"
+            )
     finally:
         admin.delete_topics([s.name for s in specs])
         admin.close()

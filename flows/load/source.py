@@ -129,9 +129,9 @@ class KafkaSource:
                 if polled:
                     idle_since = time.monotonic()
                 elif time.monotonic() - idle_since > self._poll_timeout_ms / 1000:
-                    # Nothing came although the end offsets say there is more: an open transaction
-                    # or a slow broker. Load what we have; the next batch looks again.
-                    fetched.caught_up = True
+                    # Nothing came although the end offsets say there is more: a slow broker or a
+                    # busy machine. Load what we have; the next batch asks again (a batch that gets
+                    # nothing at all ends the load).
                     break
                 for tp, records in polled.items():
                     fetched.records += [
