@@ -334,6 +334,13 @@ def render(result: Mapping[str, Any], console: Any) -> None:
         f"journeys: {jm['intact']:.4f} of {jm['simulated']:,} simulated journeys intact in the warehouse, "
         f"{jm['split']:,} split over several, {jm['merged']:,} merged with another"
     )
+    if jm["simulated"] and jm["intact"] < 0.99:
+        console.print(
+            "[yellow]hint[/]: journeys cut into pieces are what lowers friction precision and recall. The "
+            "simulation replays days of event time in seconds: a stitcher that does not read its input partitions "
+            "in event-time order sees most events as late and closes journeys early (compare `late_flagged` with "
+            "`late_sent`; a larger JOURNEYS_STITCHER_ALLOWED_LATENESS_S is the workaround)"
+        )
     ing = result["ingestion"]
     console.print(
         f"ingestion: {ing['loaded']:,} of {ing['events']:,} events loaded, {ing['late_flagged']:,} flagged late "

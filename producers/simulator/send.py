@@ -21,6 +21,8 @@ import orjson
 
 from journeys.errors import TransientError
 from journeys.settings import Settings
+from producers.deadletter import dead_letter
+from producers.exceptions import InvalidEventError
 from producers.simulator.delivery import Delivery
 
 __all__ = ["HttpSink", "SdkSink", "SendReport", "Sink", "send_all"]
@@ -70,9 +72,6 @@ class SdkSink:
         self.refused = 0
 
     def send(self, delivery: Delivery) -> None:
-        from producers.deadletter import dead_letter
-        from producers.exceptions import InvalidEventError
-
         try:
             self._tracker.send(delivery.event)
         except InvalidEventError as exc:
