@@ -58,6 +58,8 @@ class JourneyBuilder:
     t: int
     """The clock: epoch milliseconds of the next event."""
     placeholder_share: float = 0.0
+    salt: int = 0
+    """XORed into every event id: another run (window) never reuses an id the stitcher would drop."""
     events: list[dict[str, Any]] = field(default_factory=list)
     frictions: list[Friction] = field(default_factory=list)
     newly_linked: set[str] = field(default_factory=set)
@@ -72,7 +74,7 @@ class JourneyBuilder:
         self.t += int(self.rng.uniform(low_s, high_s) * 1000)
 
     def new_id(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        return str(uuid.UUID(int=self.rng.getrandbits(128) ^ self.salt, version=4))
 
     def pick(self, rules: list[str], rate: float) -> set[str]:
         """Each eligible rule independently with probability ``rate``."""

@@ -106,6 +106,7 @@ def plan_delivery(
     invalid_share: float,
     late_ok: set[str],
     end_ms: int,
+    salt: int = 0,
 ) -> tuple[list[Delivery], dict[str, int], list[str], list[str], list[dict[str, Any]]]:
     """The sends in delivery order; counts; late ids; duplicated ids; invalid events."""
     timed: list[tuple[int, int, Delivery]] = []
@@ -132,7 +133,7 @@ def plan_delivery(
     kinds = list(INVALID_KINDS)
     for _ in range(round(len(events) * invalid_share)):
         base = copy.deepcopy(rng.choice(events)) if events else {}
-        base["event_id"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        base["event_id"] = str(uuid.UUID(int=rng.getrandbits(128) ^ salt, version=4))
         reason = rng.choice(kinds)
         INVALID_KINDS[reason](base, end_ms)
         invalid.append({"event_id": base.get("event_id"), "reason": reason})

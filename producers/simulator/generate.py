@@ -10,6 +10,7 @@ more than 8 days apart (repeat_contact looks back 7 days) unless a repeat is inj
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -68,8 +69,14 @@ def simulate_population(config: SimulationConfig) -> Simulation:
     end = config.end or datetime.now(UTC) - timedelta(minutes=1)
     end_ms = int(end.timestamp() * 1000)
     start_ms = end_ms - config.days * DAY_MS
-    people = [make_person(rng, i, new_customer_share=config.new_customer_share) for i in range(config.customers)]
-    must_not_merge = _households(rng, people, config.household_share)
+    # Ids depend on the seed and the window: re-running later (another window) makes new
+    # people and event ids, which the stitcher neither deduplicates nor merges with the old.
+    digest = hashlib.sha256(f"{config.seed}/{end_ms}".encode()).digest()
+    run, salt = digest[:3].hex(), int.from_bytes(digest[:16], "big")
+    people = [
+        make_person(rng, i, new_customer_share=config.new_customer_share, run=run) for i in range(config.customers)
+    ]
+    must_not_merge = _households(rng, people, config.household_share, run)
     placeholders: dict[str, set[str]] = {}
     journeys: list[TruthJourney] = []
     events: list[dict[str, Any]] = []
@@ -80,7 +87,7 @@ def simulate_population(config: SimulationConfig) -> Simulation:
         number = 0
         while t < end_ms:
             kind = _kind(rng, person, t, first=number == 0)
-            builder = JourneyBuilder(rng, person, t, placeholder_share=config.placeholder_share)
+            builder = JourneyBuilder(rng, person, t, placeholder_share=config.placeholder_share, salt=salt)
             KINDS[kind](builder, config.friction_rate)
             last = builder.events[-1]["event_time"]
             if last > (end_ms if builder.terminal else end_ms - SETTLE_MS):
@@ -117,6 +124,7 @@ def simulate_population(config: SimulationConfig) -> Simulation:
         invalid_share=config.invalid_share,
         late_ok=late_candidates(by_journey, journeys),
         end_ms=end_ms,
+        salt=salt,
     )
     injected = Counter(f["rule"] for j in journeys for f in j.frictions)
     counts = {
@@ -156,12 +164,12 @@ def _kind(rng: random.Random, person: Person, t: int, *, first: bool) -> str:
     return kind
 
 
-def _households(rng: random.Random, people: list[Person], share: float) -> list[dict[str, Any]]:
+def _households(rng: random.Random, people: list[Person], share: float, run: str) -> list[dict[str, Any]]:
     """Pairs of people sharing one tablet; both always log in with their own account on it."""
     groups = []
     for i in range(0, len(people) - 1, 2):
         if rng.random() < share:
-            shared = f"d-shared-{rng.getrandbits(48):012x}"
+            shared = f"d-shared-{run}{rng.getrandbits(48):012x}"
             for person in people[i : i + 2]:
                 person.shared_device = shared
                 person.devices = []

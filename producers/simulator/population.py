@@ -109,8 +109,8 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _token(rng: random.Random, prefix: str) -> str:
-    return f"{prefix}-{rng.getrandbits(64):016x}"
+def _token(rng: random.Random, prefix: str, run: str) -> str:
+    return f"{prefix}-{run}{rng.getrandbits(64):016x}"
 
 
 @dataclass
@@ -150,8 +150,11 @@ class Person:
         return self.shared_device or (self.devices[0] if self.devices else None)
 
 
-def make_person(rng: random.Random, index: int, *, new_customer_share: float = 0.25) -> Person:
-    """One person: country by ``COUNTRY_WEIGHTS``, preferred channel by the country's shares."""
+def make_person(rng: random.Random, index: int, *, new_customer_share: float = 0.25, run: str = "") -> Person:
+    """One person: country by ``COUNTRY_WEIGHTS``, preferred channel by the country's shares.
+
+    ``run`` tags every identifier, so two simulations (two windows) never share a person.
+    """
     country = rng.choices(tuple(COUNTRY_WEIGHTS), weights=tuple(COUNTRY_WEIGHTS.values()))[0]
     channels, weights = preferred_shares(country)
     preferred = rng.choices(channels, weights=weights)[0]
@@ -163,10 +166,10 @@ def make_person(rng: random.Random, index: int, *, new_customer_share: float = 0
         locale=LOCALES[country],
         currency=CURRENCIES[country],
         preferred=preferred,
-        customer_id=_token(rng, "c"),
-        email_hash=_hash(f"{person_id}.{rng.getrandbits(32):08x}@example.com"),
-        phone_hash=_hash(f"+{rng.randrange(10**10, 10**11)}"),
-        browsers=[_token(rng, "a") for _ in range(1 if rng.random() < 0.7 else 2)],
-        devices=[_token(rng, "d")] if has_app else [],
+        customer_id=_token(rng, "c", run),
+        email_hash=_hash(f"{person_id}.{run}{rng.getrandbits(32):08x}@example.com"),
+        phone_hash=_hash(f"+{rng.randrange(10**10, 10**11)}/{run}"),
+        browsers=[_token(rng, "a", run) for _ in range(1 if rng.random() < 0.7 else 2)],
+        devices=[_token(rng, "d", run)] if has_app else [],
         new_customer=rng.random() < new_customer_share,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -172,3 +172,14 @@ def test_same_seed_gives_same_events_in_another_process() -> None:
         for seed in ("1", "2")
     }
     assert len(digests) == 1
+
+
+def test_another_window_makes_new_people_and_event_ids() -> None:
+    """A second run (later) must not be dropped as duplicates, nor merged with the first run's people."""
+    first = simulate_population(SimulationConfig(customers=50, seed=3, end=END))
+    later = simulate_population(SimulationConfig(customers=50, seed=3, end=END + timedelta(hours=1)))
+    assert not {e["event_id"] for e in first.events} & {e["event_id"] for e in later.events}
+    ids = [
+        {v for p in sim.truth.people for values in p["identifiers"].values() for v in values} for sim in (first, later)
+    ]
+    assert not ids[0] & ids[1]
