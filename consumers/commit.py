@@ -2,7 +2,7 @@
 
 One transactional producer per instance, with the stable ``transactional.id``
 ``<group>-<instance>``, so a restarted instance fences its zombie. Every checkpoint
-(``commit_interval_ms``, and before partitions are given up) runs, in this order:
+(every ``commit_interval_ms``, and once more before a clean exit) runs, in this order:
 
 1. ``begin_transaction`` (done right after the previous commit, so every send is inside one).
 2. The outputs produced while processing were already sent inside the transaction: dead
@@ -24,15 +24,18 @@ What goes wrong, and what happens:
   the restarted instance restores its partitions' state from the changelog (committed
   records only) and resumes from the committed offsets, so it reprocesses exactly the
   input whose effects were aborted.
-* **Rebalance**: partitions are revoked inside ``poll``; the listener runs steps 3-5 for
-  everything owned, then forgets the revoked partitions' state. Newly assigned partitions
-  restore theirs from the changelog before their first record is processed.
-* **FencedError** (``ProducerFencedError``, or the group refused the offsets): another
-  instance owns our work now. Nothing of the open transaction is visible; :class:`FencedError`
-  is raised and the runner drops all state and starts over (restore, rejoin).
-* **Any other Kafka error during the commit**: the transaction is aborted and
-  :class:`FencedError` is raised as well: in-memory state is ahead of the committed state, so
-  the only safe continuation is a restore.
+* **Rebalance**: kafka-python 3 runs rebalance callbacks on its IO thread, where no
+  blocking call is allowed, so the callbacks only note that a rebalance happened. After
+  ``poll`` returns, the runner aborts the open transaction (its work is redone by whoever
+  owns the partitions now), rebuilds the identity graph from the identity topic, restores
+  every partition it owns now from the changelog and seeks them to their committed
+  offsets. A commit racing with a rebalance is refused by the group (KIP-447), which ends
+  the same way.
+* **Fenced** (``ProducerFencedError``): another process runs with our instance number;
+  this one stops with a :class:`~journeys.errors.ConfigurationError`.
+* **Any other Kafka error during a send or the commit** (including a refused offset
+  commit): the transaction is aborted and :class:`FencedError` is raised; in-memory state
+  is ahead of the committed state, so the runner restores it as after a rebalance.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from consumers.engine import Output
-from journeys.errors import TransientError
+from journeys.errors import ConfigurationError, TransientError
 
 __all__ = ["Checkpointer", "FencedError"]
 
@@ -87,7 +90,7 @@ class Checkpointer:
 
     def commit(self, checkpoint: Callable[[], list[Output]]) -> None:
         """Steps 3-5; then begin the next transaction."""
-        from kafka.errors import KafkaError
+        from kafka.errors import KafkaError, ProducerFencedError
         from kafka.structs import OffsetAndMetadata
 
         self.send(checkpoint())
@@ -96,6 +99,11 @@ class Checkpointer:
                 offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in self.offsets.items()}
                 self.producer.send_offsets_to_transaction(offsets, self.consumer.group_metadata())
             self.producer.commit_transaction()
+        except ProducerFencedError as exc:
+            raise ConfigurationError(
+                f"another stitcher with the transactional id `{self.producer.config['transactional_id']}` "
+                "took over; run each instance number once"
+            ) from exc
         except KafkaError as exc:
             self._abort()
             raise FencedError(
@@ -108,6 +116,10 @@ class Checkpointer:
     def forget(self, partitions: Iterable[Any]) -> None:
         for tp in partitions:
             self.offsets.pop(tp, None)
+
+    def abort(self) -> None:
+        """Drop the open transaction (its outputs never become visible)."""
+        self._abort()
 
     def _abort(self) -> None:
         self.offsets = {}

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["DedupWindow"]
+__all__ = ["SEGMENT_IDS", "DedupWindow"]
+
+# Ids per changelog record: ~200 KB, a fifth of the broker's default record limit.
+SEGMENT_IDS = 5_000
 
 
 @dataclass
@@ -38,10 +41,16 @@ class DedupWindow:
         """Close the pending segment; return (new segments, expired segment numbers)."""
         new: list[tuple[int, tuple[int, list[str]]]] = []
         if self.pending:
-            segment = (self.pending_max, self.pending)
-            self.segments[self.next_segment] = segment
-            new.append((self.next_segment, segment))
-            self.next_segment += 1
+            # ids added since the last seal all carry next_segment; one changelog record stays
+            # small (SEGMENT_IDS * ~40 bytes) even when a commit covers a large backlog.
+            for start in range(0, len(self.pending), SEGMENT_IDS):
+                ids = self.pending[start : start + SEGMENT_IDS]
+                segment = (self.pending_max, ids)
+                self.segments[self.next_segment] = segment
+                for event_id in ids:
+                    self.seen[event_id] = self.next_segment
+                new.append((self.next_segment, segment))
+                self.next_segment += 1
             self.pending, self.pending_max = [], 0
         horizon = self.max_time - self.window_ms
         expired = [n for n, (newest, _) in self.segments.items() if newest < horizon]

@@ -172,15 +172,18 @@ def refresh(customer: Customer, rules: Rules, watermark: int) -> list[Segment]:
             meta["sig"], meta["into"] = sig, None
             customer.dirty.add(jid)
     for jid, meta in list(customer.metas.items()):
-        if jid in live or meta["into"] is not None:
+        if jid in live:
             continue
         if meta["v"] < 0:  # never emitted: nobody downstream knows it
             del customer.metas[jid]
             customer.dirty.discard(jid)
             continue
-        meta["into"] = _containing(customer, segments, meta["first"])
-        meta["sig"] = None
-        customer.dirty.add(jid)
+        # Point straight at the journey holding its first touchpoint now, so readers never
+        # have to follow a chain of merges.
+        into = _containing(customer, segments, meta["first"])
+        if into != meta["into"]:
+            meta["into"], meta["sig"] = into, None
+            customer.dirty.add(jid)
     return segments
 
 

@@ -28,7 +28,7 @@ import orjson
 
 from consumers.commit import Checkpointer, FencedError
 from consumers.engine import Engine
-from journeys.errors import TransientError
+from journeys.errors import ConfigurationError, TransientError
 from journeys.settings import Settings
 from schemas.serde import Serde
 
@@ -106,6 +106,7 @@ class Stitcher:
             enable_idempotence=True,
             linger_ms=5,
             batch_size=512 * 1024,
+            max_request_size=17 * 1024 * 1024,  # the internal topics allow 16 MiB records
             transaction_timeout_ms=60_000,
             reconnect_backoff_max_ms=1_000,
         )
@@ -163,43 +164,31 @@ class Stitcher:
         from kafka.consumer.subscription_state import ConsumerRebalanceListener
 
         settings = self.settings
-        engine = Engine(
-            settings.stitcher, self._serde, partitions=settings.topics.raw_partitions, raw_topic=self.topics["raw"]
-        )
         producer = self._producer()
         producer.init_transactions()  # fences our zombie and aborts its open transaction
         identity = self._reader(f"{self.instance}-identity")
         identity_tp = TopicPartition(self.topics["identity"], 0)
         identity.assign([identity_tp])
-        identity.seek_to_beginning(identity_tp)
-        link_codec = self._serde.codec("IdentityLink")
-        self._catch_up(identity, [identity_tp], lambda m: engine.on_identity(link_codec.decode(m.value)))
         consumer = self._group_consumer()
         checkpointer = Checkpointer(producer, consumer, self.topics)
-        runner = self
-        problems: list[BaseException] = []
+        link_codec = self._serde.codec("IdentityLink")
+        rebalanced: list[str] = []
 
         class Listener(ConsumerRebalanceListener):
+            # kafka-python 3 calls these on its IO thread, where no blocking client call is
+            # allowed; the main loop reacts after poll() returns (see consumers.commit).
             def on_partitions_revoked(self, revoked: Any) -> None:
-                try:
-                    if engine.routers or engine.tasks:
-                        runner._commit(engine, checkpointer, consumer)
-                except BaseException as exc:
-                    problems.append(exc)
-                engine.drop(
-                    {tp.partition for tp in revoked if tp.topic == runner.topics["raw"]},
-                    {tp.partition for tp in revoked if tp.topic == runner.topics["repartition"]},
-                )
-                checkpointer.forget(revoked)
+                rebalanced.append("revoked")
 
             def on_partitions_assigned(self, assigned: Any) -> None:
-                try:
-                    self_catch = runner._catch_up
-                    self_catch(identity, [identity_tp], lambda m: engine.on_identity(link_codec.decode(m.value)))
-                    runner._restore(engine, assigned)
-                except BaseException as exc:
-                    problems.append(exc)
+                rebalanced.append("assigned")
 
+        for topic in (self.topics["raw"], self.topics["repartition"]):
+            # Fetch the topics' metadata first: subscribing to a topic the client has not seen
+            # yet can leave the first assignment empty.
+            if not consumer.partitions_for_topic(topic):
+                raise ConfigurationError(f"topic `{topic}` does not exist; create it with `journeys topics create`")
+        engine = self._fresh_engine(identity, identity_tp, consumer, checkpointer)
         consumer.subscribe([self.topics["raw"], self.topics["repartition"]], listener=Listener())
         previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGTERM, signal.SIGINT) if _main_thread()}
         interval = settings.stitcher.commit_interval_ms / 1000
@@ -208,11 +197,16 @@ class Stitcher:
         counted = 0
         raw_topic = self.topics["raw"]
         try:
-            checkpointer.begin()
             while not self.stopping:
                 batch = consumer.poll(timeout_ms=50 if interval > 0.05 else 0)
-                if problems:
-                    raise FencedError(f"rebalance failed: {problems[0]}") from problems[0]
+                if rebalanced:
+                    # Positions went back to the committed offsets: go back to the committed
+                    # state too, for every partition we own now; this batch is re-fetched.
+                    rebalanced.clear()
+                    self._absorb_stats(engine)
+                    engine = self._fresh_engine(identity, identity_tp, consumer, checkpointer)
+                    last_input = time.monotonic()
+                    continue
                 for tp, messages in batch.items():
                     if tp.topic == raw_topic:
                         for message in messages:
@@ -230,7 +224,7 @@ class Stitcher:
                 now = time.monotonic()
                 if now - last_commit >= interval:
                     engine.tick(idle_now_ms=_wall_ms())
-                    self._commit(engine, checkpointer, consumer)
+                    engine = self._commit_or_reset(engine, checkpointer, consumer, identity, identity_tp)
                     last_commit = now
                 if now - last_status >= settings.stitcher.status_interval_s:
                     rate = (engine.stats.consumed - counted) / (now - last_status)
@@ -254,6 +248,44 @@ class Stitcher:
                     client.close()
             with contextlib.suppress(Exception):
                 producer.close(timeout=5)
+
+    def _fresh_engine(self, identity: Any, identity_tp: Any, consumer: Any, checkpointer: Checkpointer) -> Engine:
+        """The committed state of what we own now: the whole identity graph, the changelog of
+        every assigned partition, positions at the committed offsets; a new transaction."""
+        checkpointer.abort()
+        engine = Engine(
+            self.settings.stitcher,
+            self._serde,
+            partitions=self.settings.topics.raw_partitions,
+            raw_topic=self.topics["raw"],
+        )
+        link_codec = self._serde.codec("IdentityLink")
+        identity.seek_to_beginning(identity_tp)
+        self._catch_up(identity, [identity_tp], lambda m: engine.on_identity(link_codec.decode(m.value)))
+        engine.out = []  # replayed decisions are already published
+        assigned = consumer.assignment()
+        self._restore(engine, assigned)
+        for tp in assigned:
+            committed = consumer.committed(tp)
+            if committed is None:
+                consumer.seek_to_beginning(tp)
+            else:
+                consumer.seek(tp, committed)
+        checkpointer.begin()
+        return engine
+
+    def _commit_or_reset(
+        self, engine: Engine, checkpointer: Checkpointer, consumer: Any, identity: Any, identity_tp: Any
+    ) -> Engine:
+        try:
+            self._commit(engine, checkpointer, consumer)
+            checkpointer.begin()
+            return engine
+        except FencedError as exc:
+            self.stats.restarts += 1
+            log.warning("instance %d: %s", self.instance, exc)
+            self._absorb_stats(engine)
+            return self._fresh_engine(identity, identity_tp, consumer, checkpointer)
 
     def _commit(self, engine: Engine, checkpointer: Checkpointer, consumer: Any) -> None:
         # Commit positions, not last offset + 1: a position past transaction markers and
@@ -297,6 +329,7 @@ class Stitcher:
         engine.finish_restore(raw)
         for p in tasks:
             engine.reconcile(engine.tasks[p])
+        engine.out = [o for o in engine.out if o.topic != "identity"]
         elapsed = time.monotonic() - started
         self.stats.restores += 1
         self.stats.restore_s += elapsed

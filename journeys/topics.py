@@ -19,6 +19,8 @@ __all__ = ["TopicSpec", "admin_client", "create_topics", "pipeline_topics", "req
 # event topics keep creation order within a partition (the default); compacted topics
 # keep the latest value per key forever.
 _COMPACTED = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
+# The stitcher's internal topics carry batches and per-customer state: up to 16 MiB a record.
+_LARGE = {"max.message.bytes": str(16 * 1024 * 1024)}
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,20 @@ def pipeline_topics(topics: TopicSettings) -> list[TopicSpec]:
         TopicSpec(topics.name(topics.identity), 1, "identity links and merge decisions", _COMPACTED),
         TopicSpec(topics.name(topics.stitched), topics.partitions, "stitched touchpoints", events),
         TopicSpec(topics.name(topics.journeys), topics.partitions, "journey versions", events),
-        TopicSpec(topics.name(topics.state_changelog), topics.raw_partitions, "stitcher state", _COMPACTED),
+        # One customer's state (touchpoints of its open journeys) can exceed the 1 MB default.
+        TopicSpec(
+            topics.name(topics.state_changelog),
+            topics.raw_partitions,
+            "stitcher state",
+            _COMPACTED | _LARGE,
+        ),
         # As many partitions as the changelog: journey partition p keeps its state in changelog partition p.
-        TopicSpec(topics.name(topics.repartition), topics.raw_partitions, "touchpoints by canonical customer", events),
+        TopicSpec(
+            topics.name(topics.repartition),
+            topics.raw_partitions,
+            "touchpoints by canonical customer",
+            events | _LARGE,
+        ),
     ]
 
 
