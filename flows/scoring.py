@@ -11,7 +11,8 @@ and ``weights_version`` is a short hash of the configuration, whose full text is
 2. ``journey_effort``: touchpoints, channel switches and duration of each journey in scope;
 3. ``journey_norms``: the median effort per kind over every closed journey (what a typical
    journey of the same kind takes);
-4. ``journey_scores``: delete the scope's rows, insert the new scores.
+4. ``journey_scores``: the scope's scores, staged, then only the rows that changed are
+   rewritten (an unchanged score keeps its row and first ``scored_at``).
 
 Run it after the friction flow: the friction penalty reads ``friction_points``.
 
@@ -43,6 +44,11 @@ from warehouse.db import read_sql
 __all__ = ["ScoringConfig", "load_scoring_config", "score_flow", "score_journeys"]
 
 log = logging.getLogger(__name__)
+
+# The staged rows are compared with the stored ones, and only what changed is rewritten
+# (see warehouse/scoring/_retire_scores.sql for why).
+_STAGE_EFFORT = "create or replace temp table effort_staging as\n"
+_STAGE_SCORES = "create or replace temp table score_staging as\n"
 
 
 class _Strict(BaseModel):
@@ -194,25 +200,24 @@ def score_journeys(
     con.execute("begin transaction")
     try:
         journeys = prepare_scope(con, changed_only=changed_only)
-        if changed_only:
-            con.execute("delete from journey_effort where journey_id in (select journey_id from journey_changes)")
-            con.execute("delete from journey_scores where journey_id in (select journey_id from journey_changes)")
-        else:
-            con.execute("delete from journey_effort")
-            con.execute("delete from journey_scores")
-        con.execute(read_sql("scoring/journey_effort.sql"), {"measured_at": now})
+        scope = {"changed_only": changed_only}
+        # effort first: the norms are medians over every journey's effort, this run's included
+        con.execute(_STAGE_EFFORT + read_sql("scoring/journey_effort.sql"), {"measured_at": now})
+        con.execute(read_sql("scoring/_retire_effort.sql"), scope)
+        con.execute(read_sql("scoring/_publish_effort.sql"))
         con.execute("delete from journey_norms")
         con.execute(read_sql("scoring/journey_norms.sql"), {"computed_at": now})
-        row = con.execute(
-            read_sql("scoring/journey_scores.sql"),
-            {**config.parameters(), "weights_version": config.version, "scored_at": now},
-        ).fetchone()
+        parameters = {**config.parameters(), "weights_version": config.version, "scored_at": now}
+        con.execute(_STAGE_SCORES + read_sql("scoring/journey_scores.sql"), parameters)
+        con.execute(read_sql("scoring/_retire_scores.sql"), scope)
+        con.execute(read_sql("scoring/_publish_scores.sql"))
+        row = con.execute("select count(*) from score_staging").fetchone()
         con.execute(
             "insert into scoring_configs values (?, ?, ?) on conflict do nothing",
             [config.version, config.canonical_json(), now],
         )
-        con.execute("drop table if exists scope_touchpoints")
-        con.execute("drop table if exists scope_journeys")
+        for table in ("effort_staging", "score_staging", "scope_touchpoints", "scope_journeys"):
+            con.execute(f"drop table if exists {table}")  # our own temp tables' names, not values
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -174,3 +174,24 @@ def test_friction_and_score_flows_run_under_prefect(prefect_harness: None, tmp_p
     assert con.execute("select count(*) from journey_scores").fetchone() == (1,)
     assert con.execute("select count(*) from friction_detail").fetchone() == (1,)
     con.close()
+
+
+def test_a_rerun_keeps_unchanged_points_with_their_first_detection(con: duckdb.DuckDBPyConnection) -> None:
+    _rage(WarehouseBuilder(con), "j")
+    flag_friction(con)
+    first = con.execute("select detected_at from friction_points").fetchall()
+    flag_friction(con, changed_only=False)
+    assert con.execute("select detected_at from friction_points").fetchall() == first
+
+
+def test_a_rule_returning_two_rows_for_a_journey_is_refused(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    _rage(WarehouseBuilder(con), "j")
+    (tmp_path / "twice.sql").write_text(
+        "select journey_id, [event_id] as touchpoint_ids, channel, step, 'x' as detail from scope_touchpoints"
+    )
+    document = {
+        "rules": [{"name": "twice", "description": "x", "severity": "low", "enabled": True, "sql": "twice.sql"}]
+    }
+    catalogue = parse_catalogue(document, base=tmp_path)
+    with pytest.raises(ConfigurationError, match="returned several rows for journey `j`"):
+        flag_friction(con, rules=catalogue)

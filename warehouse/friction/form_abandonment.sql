@@ -2,28 +2,29 @@
 -- (closed, or its last touchpoint more than $abandon_after_s older than the newest touchpoint)
 -- evidence: the last form_start of each abandoned form
 
+-- section: form events with the last start and submit of their form (windows, no join back)
 with forms as (
-    select journey_id, step
-         , max(position) filter (where event_type = 'form_start') as last_start
-         , max(position) filter (where event_type = 'form_submit') as last_submit
+    select journey_id, position, event_id, channel, coalesce(step, page) as step_or_page, step, event_type
+         , max(position) filter (where event_type = 'form_start') over (partition by journey_id, step) as last_start
+         , max(position) filter (where event_type = 'form_submit') over (partition by journey_id, step) as last_submit
     from scope_touchpoints
     where event_type in ('form_start', 'form_submit')
-    group by journey_id, step
 )
 
 , abandoned as (
-    select f.journey_id, f.last_start
+    select f.*
     from forms as f
     join scope_journeys as j on j.journey_id = f.journey_id
-    where f.last_start > coalesce(f.last_submit, 0)
+    where f.event_type = 'form_start'
+      and f.position = f.last_start
+      and f.position > coalesce(f.last_submit, 0)
       and (j.status = 'closed' or j.idle_s > $abandon_after_s)
 )
 
-select s.journey_id
-     , list(s.event_id order by s.position) as touchpoint_ids
-     , arg_min(s.channel, s.position) as channel
-     , arg_min(coalesce(s.step, s.page), s.position) as step
-     , format('form {} started, never submitted', string_agg(coalesce(s.step, '(no step)'), ', ' order by s.position)) as detail
-from abandoned as a
-join scope_touchpoints as s on s.journey_id = a.journey_id and s.position = a.last_start
-group by s.journey_id
+select journey_id
+     , list(event_id order by position) as touchpoint_ids
+     , arg_min(channel, position) as channel
+     , arg_min(step_or_page, position) as step
+     , format('form {} started, never submitted', string_agg(coalesce(step, '(no step)'), ', ' order by position)) as detail
+from abandoned
+group by journey_id

@@ -1,5 +1,5 @@
--- journey_effort: the effort measures of the journeys in scope (scope_touchpoints, scope_journeys)
-insert into journey_effort (journey_id, kind, status, touchpoints, channel_switches, duration_s, measured_at)
+-- journey_effort: the effort measures of the journeys in scope (scope_touchpoints, scope_journeys),
+-- in the columns of journey_effort (the score flow stages them, then publishes what changed)
 with switches as (
     select journey_id
          , count(*) as touchpoints
@@ -17,6 +17,6 @@ select j.journey_id
      , s.touchpoints
      , s.channel_switches
      , epoch(j.last_time) - epoch(j.first_time) as duration_s
-     , $measured_at
+     , $measured_at as measured_at
 from scope_journeys as j
 join switches as s on s.journey_id = j.journey_id

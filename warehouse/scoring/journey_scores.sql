@@ -1,8 +1,7 @@
--- journey_scores: the experience score of the journeys in scope, with every input behind it.
+-- journey_scores: the experience score of the journeys in scope, with every input behind it, in the
+-- columns of journey_scores (the score flow stages them, then publishes what changed).
 -- score = clamp(outcome_points + effort_points + sentiment_points + friction_points, 0, 100)
 -- (docs/scoring.md; the weights are bound from warehouse/scoring.yaml)
-insert into journey_scores
-    (journey_id, score, outcome_points, effort_points, friction_points, sentiment_points, components, weights_version, scored_at)
 
 -- section: outcome, from the journey record (the stitcher: last touchpoint outcome, else terminal event type)
 with outcome as (
@@ -97,10 +96,10 @@ with outcome as (
 
 select journey_id
      , round(greatest(0, least(100, outcome_points + effort_points + friction_points + sentiment_points)), 2) as score
-     , round(outcome_points, 2)
-     , round(effort_points, 2)
-     , round(friction_points, 2)
-     , round(sentiment_points, 2)
+     , round(outcome_points, 2) as outcome_points
+     , round(effort_points, 2) as effort_points
+     , round(friction_points, 2) as friction_points
+     , round(sentiment_points, 2) as sentiment_points
      , json_object(
            'outcome', json_object('value', outcome, 'status', status, 'share', outcome_share)
          , 'effort', json_object(
@@ -115,6 +114,6 @@ select journey_id
          , 'friction', json_object('rules', friction_rules, 'severity_weight', friction_weight)
          , 'sentiment', json_object('surveys', surveys, 'level', round(sentiment_level, 4))
        ) as components
-     , $weights_version
-     , $scored_at
+     , $weights_version as weights_version
+     , $scored_at as scored_at
 from points
