@@ -62,6 +62,7 @@ class RunStats:
     restore_s: float = 0.0
     restarts: int = 0
     elapsed_s: float = 0.0
+    busy_s: float = 0.0  # from the first record consumed to the last commit that carried input
     lag: dict[str, int] = field(default_factory=dict)
     open_journeys: int = 0
 
@@ -195,6 +196,7 @@ class Stitcher:
         last_commit = last_status = time.monotonic()
         last_input = time.monotonic()
         counted = 0
+        first_input = 0.0
         raw_topic = self.topics["raw"]
         try:
             while not self.stopping:
@@ -216,6 +218,7 @@ class Stitcher:
                             engine.on_repartition(tp.partition, message.value)
                 if batch:
                     last_input = time.monotonic()
+                    first_input = first_input or last_input
                 for message in _drain(identity):
                     engine.on_identity(link_codec.decode(message.value))
                 engine.flush_batches()
@@ -225,6 +228,8 @@ class Stitcher:
                 if now - last_commit >= interval:
                     engine.tick(idle_now_ms=_wall_ms())
                     engine = self._commit_or_reset(engine, checkpointer, consumer, identity, identity_tp)
+                    if last_input > last_commit and first_input:
+                        self.stats.busy_s = time.monotonic() - first_input
                     last_commit = now
                 if now - last_status >= settings.stitcher.status_interval_s:
                     rate = (engine.stats.consumed - counted) / (now - last_status)

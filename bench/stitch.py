@@ -1,0 +1,269 @@
+"""Stitcher benchmark: throughput of one process, produce-to-stitched latency, restore time.
+
+    .venv/bin/python bench/stitch.py [--events 200000] [--customers 10000] [--rate 5000] [--seconds 20]
+
+Needs the broker (`journeys stack up`). Creates throw-away topics `bench.<id>.*` (8
+partitions, as in production) and deletes them. Prints, from the same run:
+
+* the bare kafka-python ceilings on this machine: a durable producer (acks=all,
+  idempotence) and a read_committed consumer, in messages per second;
+* the stitcher's throughput from the raw topic to emitted journeys (target >= 30,000 ev/s,
+  or >= 80% of the bare producer ceiling when that is lower: every event is produced
+  twice, once repartitioned in a batch and once as a stitched touchpoint), with and
+  without the stitched-touchpoint output (``JOURNEYS_STITCHER_EMIT_STITCHED``);
+* p50 and p99 latency from produce to the event's appearance in the stitched topic
+  (read_committed) at a steady rate (target p99 < 1 s);
+* the time to restore one instance's state after a restart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import statistics
+import threading
+import time
+import uuid
+from typing import Any
+
+from journeys.settings import Settings, StitcherSettings, TopicSettings
+from journeys.topics import admin_client, create_topics, pipeline_topics
+from producers.keys import identity_key
+from schemas.serde import Serde
+
+
+def events(n: int, customers: int, *, seed: int = 3, now_ms: int | None = None) -> list[dict[str, Any]]:
+    """``n`` touchpoints of ``customers`` people on web, app, email and voice; some log in."""
+    rng = random.Random(seed)
+    base = (now_ms or int(time.time() * 1000)) - 6 * 3_600_000
+    out = []
+    for i in range(n):
+        c = rng.randrange(customers)
+        channel = rng.choice(("web", "web", "app", "email", "voice"))
+        ids: dict[str, str] = {
+            "web": {"anonymous_id": f"anon-{c}"},
+            "app": {"device_id": f"device-{c}"},
+            "email": {"email_hash": f"email-{c}"},
+            "voice": {"phone_hash": f"phone-{c}"},
+        }[channel]
+        if rng.random() < 0.1:
+            ids = {**ids, "customer_id": f"cust-{c}"}
+        t = base + i * 100
+        out.append(
+            {
+                "event_id": str(uuid.UUID(int=rng.getrandbits(128))),
+                "event_time": t,
+                "received_time": t,
+                "source": "bench",
+                "channel": channel,
+                "event_type": rng.choice(("page_view", "click", "add_to_cart", "message_opened", "contact_started")),
+                **ids,
+            }
+        )
+    return out
+
+
+def topic_set(base: Settings, admin: Any, name: str) -> Settings:
+    prefix = f"bench.{uuid.uuid4().hex[:8]}.{name}."
+    topics = TopicSettings(prefix=prefix, raw_partitions=8, partitions=8)
+    create_topics(base.kafka, pipeline_topics(topics), admin=admin)
+    return base.model_copy(update={"topics": topics})
+
+
+def produce(settings: Settings, encoded: list[tuple[bytes, bytes]]) -> float:
+    """Send with the SDK's durable producer settings; return messages per second."""
+    from producers.kafka_producer import make_producer
+
+    producer = make_producer(settings, client_suffix="bench-stitch")
+    topic = settings.topics.name(settings.topics.raw)
+    started = time.perf_counter()
+    for key, value in encoded:
+        producer.send(topic, key=key, value=value)
+    producer.flush()
+    elapsed = time.perf_counter() - started
+    producer.close()
+    return len(encoded) / elapsed
+
+
+def consume_ceiling(settings: Settings, n: int) -> float:
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(
+        settings.topics.name(settings.topics.raw),
+        **settings.kafka.client_config(),
+        group_id=None,
+        isolation_level="read_committed",
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+        consumer_timeout_ms=5000,
+    )
+    count, started = 0, time.perf_counter()
+    for _ in consumer:
+        count += 1
+        if count == n:
+            break
+    elapsed = time.perf_counter() - started
+    consumer.close()
+    return count / elapsed
+
+
+def stitch(settings: Settings, group: str, **overrides: Any) -> Any:
+    from consumers.runner import Stitcher
+
+    stitcher = StitcherSettings(group_id=group, **overrides)
+    return Stitcher(settings.model_copy(update={"stitcher": stitcher}), until_idle_s=2.0).run()
+
+
+def latency(settings: Settings, codec: Any, *, rate: int, seconds: float, customers: int) -> list[float]:
+    """Produce at ``rate`` ev/s while a stitcher runs; return produce-to-stitched latencies in s."""
+    import sys
+
+    from kafka import KafkaConsumer
+
+    from consumers.api import spawn_worker
+
+    group = f"bench-latency-{uuid.uuid4().hex[:6]}"
+    run_settings = settings.model_copy(
+        update={"stitcher": StitcherSettings(group_id=group, commit_interval_ms=100, status_interval_s=5.0)}
+    )
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-stitch-"))
+    worker = spawn_worker(run_settings, 0, folder, log_path=folder / "worker.log")
+    sent: dict[str, float] = {}
+    seen: list[float] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        stitched = Serde(settings.serde, plain_timestamps=True).codec("StitchedTouchpoint")
+        consumer = KafkaConsumer(
+            settings.topics.name(settings.topics.stitched),
+            **settings.kafka.client_config(),
+            group_id=None,
+            isolation_level="read_committed",
+            auto_offset_reset="earliest",
+        )
+        while not stop.is_set():
+            for messages in consumer.poll(timeout_ms=100).values():
+                arrived = time.time()
+                for m in messages:
+                    event_id = stitched.decode(m.value)["event"]["event_id"]
+                    if event_id in sent:
+                        seen.append(arrived - sent[event_id])
+        consumer.close()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    time.sleep(8.0)  # the worker joins its group and restores (nothing) first
+    from producers.kafka_producer import make_producer
+
+    producer = make_producer(settings, client_suffix="bench-latency")
+    topic = settings.topics.name(settings.topics.raw)
+    rng = random.Random(9)
+    started = time.perf_counter()
+    i = 0
+    total = int(rate * seconds)
+    while i < total:
+        due = started + i / rate
+        pause = due - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        now_ms = int(time.time() * 1000)
+        c = rng.randrange(customers)
+        event = {
+            "event_id": str(uuid.uuid4()),
+            "event_time": now_ms,
+            "received_time": now_ms,
+            "source": "bench",
+            "channel": "web",
+            "event_type": "page_view",
+            "anonymous_id": f"live-{c}",
+        }
+        sent[event["event_id"]] = time.time()
+        producer.send(topic, key=identity_key(event), value=codec.encode(event))
+        i += 1
+    producer.flush()
+    time.sleep(3.0)
+    stop.set()
+    reader.join(10)
+    producer.close()
+    worker.terminate()
+    worker.wait(30)
+    warm = int(len(seen) * 0.1)  # the first seconds include connection set-up
+    print(
+        f"  (latency sample: {len(seen) - warm:,} of {len(sent):,} events; worker log {folder / 'worker.log'})",
+        file=sys.stderr,
+    )
+    return seen[warm:]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--rate", type=int, default=5_000, help="Steady produce rate of the latency run, ev/s.")
+    parser.add_argument("--seconds", type=float, default=20.0, help="Length of the latency run, s.")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("kafka").setLevel(logging.ERROR)
+
+    base = Settings()
+    admin = admin_client(base.kafka)
+    created: list[Settings] = []
+    try:
+        serde = Serde(base.serde)
+        codec = serde.codec("TouchpointEvent")
+        stream = events(args.events, args.customers)
+        encoded = [(identity_key(e), codec.encode(e)) for e in stream]
+        print(f"stitcher benchmark: {args.events:,} events of {args.customers:,} customers, 8 partitions")
+
+        full = topic_set(base, admin, "full")
+        lean = topic_set(base, admin, "lean")
+        created += [full, lean]
+        producer_ceiling = produce(full, encoded)
+        produce(lean, encoded)
+        consumer_ceiling = consume_ceiling(full, len(encoded))
+        print(f"  bare producer ceiling (acks=all, idempotent):    {producer_ceiling:>10,.0f} msg/s")
+        print(f"  bare consumer ceiling (read_committed):          {consumer_ceiling:>10,.0f} msg/s")
+
+        group = f"bench-{uuid.uuid4().hex[:6]}"
+        stats = stitch(full, group)
+        rate_full = stats.consumed / max(stats.busy_s, 1e-9)
+        print(
+            f"  stitcher, stitched output on:                    {rate_full:>10,.0f} ev/s "
+            f"({stats.consumed:,} events in {stats.busy_s:.1f} s, {stats.journeys_emitted:,} journey records)"
+        )
+        lean_stats = stitch(lean, f"{group}-lean", emit_stitched=False)
+        rate_lean = lean_stats.consumed / max(lean_stats.busy_s, 1e-9)
+        print(
+            f"  stitcher, stitched output off:                   {rate_lean:>10,.0f} ev/s "
+            f"({lean_stats.consumed:,} events in {lean_stats.busy_s:.1f} s)"
+        )
+        target = min(30_000, 0.8 * producer_ceiling)
+        print(f"  throughput target: >= {target:,.0f} ev/s (30,000, or 80% of the producer ceiling if lower)")
+
+        restored = stitch(full, group)
+        print(f"  restore after restart (all 16 partitions):       {restored.restore_s:>10.2f} s")
+
+        live = topic_set(base, admin, "latency")
+        created.append(live)
+        samples = latency(live, codec, rate=args.rate, seconds=args.seconds, customers=args.customers)
+        if samples:
+            p50 = statistics.median(samples)
+            p99 = statistics.quantiles(samples, n=100)[98] if len(samples) >= 100 else max(samples)
+            print(
+                f"  latency at {args.rate:,} ev/s, produce -> stitched: p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms"
+            )
+        else:
+            print("  latency: no stitched event was read back; see the worker log")
+    finally:
+        names = [spec.name for s in created for spec in pipeline_topics(s.topics)]
+        if names:
+            admin.delete_topics(names, raise_errors=False)
+        admin.close()
+
+
+if __name__ == "__main__":
+    main()
