@@ -11,6 +11,16 @@ __all__ = ["register"]
 flows_app = typer.Typer(help="Prefect flows: load the warehouse, flag friction, score, check data quality.")
 
 
+@flows_app.callback()
+def _quiet_telemetry() -> None:
+    """Prefect flows: load the warehouse, flag friction, score, check data quality."""
+    import os
+
+    # A temporary Prefect server phones home every few minutes; offline machines log a failure
+    # for each try. Users who want it set the variable themselves.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
 def _print_summary(summary: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -72,15 +82,21 @@ def serve(
 
     Needs a Prefect API (``prefect server start`` and PREFECT_API_URL, or Prefect Cloud); see docs/flows.md.
     """
-    from flows.pipeline import pipeline
+    from prefect import serve as prefect_serve
+    from prefect.settings import get_current_settings
+    from rich.console import Console
+
+    from flows.pipeline import pipeline_deployment
     from journeys.settings import Settings
 
-    settings = Settings()
-    every = interval or settings.flows.schedule_interval_s
-    if cron:
-        pipeline.serve(name=name, cron=cron, tags=["journeys"])
-    else:
-        pipeline.serve(name=name, interval=every, tags=["journeys"])
+    if not get_current_settings().api.url:
+        Console(stderr=True).print(
+            "[yellow]note:[/] no PREFECT_API_URL: Prefect runs a temporary server inside this process, so the "
+            "schedule and its run history live only as long as it does. For a UI and history, run "
+            "`prefect server start` and export PREFECT_API_URL=http://127.0.0.1:4200/api (docs/flows.md)."
+        )
+    deployment = pipeline_deployment(Settings(), name=name, interval=interval or None, cron=cron or None)
+    prefect_serve(deployment)
 
 
 def register(app: typer.Typer) -> None:

@@ -31,7 +31,15 @@ from prefect.cache_policies import NO_CACHE
 from journeys.errors import JourneysError
 from journeys.settings import Settings
 
-__all__ = ["PIPELINE_NAME", "clear_changes", "load_flow", "optional_step", "pipeline", "quality_flow"]
+__all__ = [
+    "PIPELINE_NAME",
+    "clear_changes",
+    "load_flow",
+    "optional_step",
+    "pipeline",
+    "pipeline_deployment",
+    "quality_flow",
+]
 
 PIPELINE_NAME = "journeys-pipeline"
 
@@ -168,6 +176,24 @@ def pipeline(settings: Settings | None = None, max_batches: int | None = None, c
         con.close()
     logger.info("pipeline done: %s", summary)
     return summary
+
+
+def pipeline_deployment(
+    settings: Settings, *, name: str = PIPELINE_NAME, interval: int | None = None, cron: str | None = None
+) -> Any:
+    """The pipeline as a scheduled deployment for ``flow.serve`` / ``prefect.serve``.
+
+    One run at a time (``concurrency_limit=1``): DuckDB has one writer, so a run that starts
+    while the previous one still loads would only fail on the locked file.
+    """
+    schedule: dict[str, Any] = {"cron": cron} if cron else {"interval": interval or settings.flows.schedule_interval_s}
+    return pipeline.to_deployment(
+        name=name,
+        concurrency_limit=1,
+        tags=["journeys"],
+        description="Load Kafka into DuckDB exactly once, then friction, scores and data-quality checks.",
+        **schedule,
+    )
 
 
 @flow(name="journeys-load", log_prints=True)

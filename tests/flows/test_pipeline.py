@@ -67,3 +67,26 @@ def test_a_failed_check_fails_the_flow_run_after_the_load_committed(
 
 def test_the_flow_has_the_documented_name() -> None:
     assert pipeline.name == PIPELINE_NAME == "journeys-pipeline"
+
+
+def test_the_served_deployment_runs_one_at_a_time_on_the_configured_interval(pipeline_settings: Settings) -> None:
+    from flows.pipeline import pipeline_deployment
+
+    deployment = pipeline_deployment(pipeline_settings)
+    assert deployment.name == "journeys-pipeline"
+    assert deployment.concurrency_limit == 1
+    (schedule,) = deployment.schedules
+    assert schedule.schedule.interval.total_seconds() == pipeline_settings.flows.schedule_interval_s
+    by_cron = pipeline_deployment(pipeline_settings, cron="*/5 * * * *")
+    assert by_cron.schedules[0].schedule.cron == "*/5 * * * *"
+
+
+def test_an_unreachable_broker_fails_the_run_with_what_to_do(pipeline_settings: Settings, tmp_path: Path) -> None:
+    from journeys.errors import TransientError
+    from journeys.settings import KafkaSettings
+
+    settings = _with_checks(pipeline_settings, tmp_path / "checks.yaml", 60)
+    flows = settings.flows.model_copy(update={"retries": 1, "retry_delay_s": 0})
+    settings = settings.model_copy(update={"kafka": KafkaSettings(bootstrap_servers="127.0.0.1:1"), "flows": flows})
+    with pytest.raises(TransientError, match=r"no Kafka broker answers at 127\.0\.0\.1:1"):
+        pipeline(settings)
