@@ -16,7 +16,9 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(min=1, help="Simulated people; default JOURNEYS_SIMULATOR_CUSTOMERS (10,000).")
         ] = None,
         seed: Annotated[int | None, typer.Option(help="Random seed; default JOURNEYS_SIMULATOR_SEED.")] = None,
-        strict: Annotated[bool, typer.Option(help="Exit 1 when the evaluation misses a threshold.")] = False,
+        strict: Annotated[
+            bool, typer.Option(help="Exit 1 when the evaluation misses a threshold or a data-quality check fails.")
+        ] = False,
     ) -> None:
         """Run the pipeline end to end on simulated customers: Kafka, stitcher, flows, evaluation, report."""
         import os
@@ -41,5 +43,5 @@ def register(app: typer.Typer) -> None:
         for question, command in SAMPLE_QUERIES:
             console.print(f"  [dim]# {question}[/]\n  .venv/bin/{command}")
         if strict and not result.passed:
-            console.print("[bold red]the evaluation missed a threshold[/] (see above)")
+            console.print("[bold red]the evaluation missed a threshold or a data-quality check failed[/] (see above)")
             raise typer.Exit(1)
