@@ -173,3 +173,25 @@ def test_a_failed_batch_is_rolled_back_entirely(con: duckdb.DuckDBPyConnection) 
     with pytest.raises(Exception, match="rolled back"):
         load(con, s=[stitched("e1")], j=[journey("j-1", ["e1"])])
     assert rows(con, "select (select count(*) from touchpoints), (select count(*) from load_state)") == [(0, 0)]
+
+
+def test_a_closed_journey_loaded_after_its_customers_merge_follows_it(con: duckdb.DuckDBPyConnection) -> None:
+    load(con, j=[journey("j-1", ["e1"], customer="anon-c", identifiers=[("anonymous_id", "anon-9")])])
+    load(con, i=[link(("customer_id", "c-9"), ("anonymous_id", "anon-9"), canonical="c-9")])
+    # emitted by the stitcher before the merge, read by the loader after it
+    load(
+        con,
+        s=[stitched("e2", customer="anon-c", journey_id="j-2")],
+        j=[journey("j-2", ["e2"], customer="anon-c", identifiers=[("anonymous_id", "anon-9")])],
+    )
+    assert rows(con, "select journey_id, customer_id from journeys order by 1") == [("j-1", "c-9"), ("j-2", "c-9")]
+    assert rows(con, "select customer_id from touchpoints") == [("c-9",)]
+
+
+def test_chained_merges_lead_to_the_last_canonical_customer(con: duckdb.DuckDBPyConnection) -> None:
+    load(con, j=[journey("j-1", ["e1"], customer="a", identifiers=[("anonymous_id", "anon-a")])])
+    load(con, i=[link(("device_id", "d-b"), ("anonymous_id", "anon-a"), canonical="b")])
+    load(con, i=[link(("customer_id", "c"), ("device_id", "d-b"), canonical="c")])
+    load(con, j=[journey("j-2", ["e2"], customer="a", identifiers=[("anonymous_id", "anon-a")])])
+    assert rows(con, "select journey_id, customer_id from journeys order by 1") == [("j-1", "c"), ("j-2", "c")]
+    assert rows(con, "select old_customer_id, canonical_id from customer_merges order by 1") == [("a", "c"), ("b", "c")]

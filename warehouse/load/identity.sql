@@ -1,6 +1,7 @@
 -- identity: store the batch's identity links; merged links move identifiers and older, closed
 -- journeys (and their touchpoints) to the canonical customer.
--- reads: staged_links (IdentityLink fields); writes the temp table batch_reattributed_journeys
+-- reads: staged_links (IdentityLink fields), batch_changed_journeys; writes customer_merges and the
+-- temp table batch_reattributed_journeys
 
 -- section: every link, merge and refusal; a re-sent link keeps its latest observation
 insert into identity_links by name
@@ -68,13 +69,40 @@ on conflict (id_type, id_value) do update set
     , first_seen = least(identities.first_seen, excluded.first_seen)
     , last_seen = greatest(identities.last_seen, excluded.last_seen);
 
--- section: older, closed journeys of a replaced customer now belong to the canonical one
+-- section: remember who replaced whom (chains collapsed to one hop; a customer merged into again is live)
+delete from customer_merges
+where old_customer_id in (select canonical_id from batch_replaced_customers);
+
+update customer_merges
+set canonical_id = r.canonical_id
+from batch_replaced_customers r
+where customer_merges.canonical_id = r.old_customer_id;
+
+insert into customer_merges by name
+select old_customer_id, canonical_id, now() as merged_at
+from batch_replaced_customers
+on conflict (old_customer_id) do update set
+      canonical_id = excluded.canonical_id
+    , merged_at = excluded.merged_at;
+
+-- section: closed journeys of a replaced customer now belong to the canonical one: those stored
+-- before, and those of this batch that the stitcher emitted before a merge loaded earlier
 -- (open journeys are re-emitted by the stitcher with the new customer)
 create or replace temp table batch_reattributed_journeys as
-select j.journey_id, r.canonical_id
-from journeys j
-join batch_replaced_customers r on j.customer_id = r.old_customer_id
-where j.status = 'closed';
+select journey_id, canonical_id
+from (
+    select j.journey_id, r.canonical_id
+    from journeys j
+    join batch_replaced_customers r on j.customer_id = r.old_customer_id
+    where j.status = 'closed'
+    union all
+    select j.journey_id, m.canonical_id
+    from journeys j
+    join customer_merges m on m.old_customer_id = j.customer_id
+    where j.status = 'closed'
+      and j.journey_id in (select journey_id from batch_changed_journeys)
+)
+qualify row_number() over (partition by journey_id order by canonical_id) = 1;
 
 update journeys
 set customer_id = r.canonical_id
