@@ -44,9 +44,10 @@ def run(
 ) -> None:
     """Run the pipeline once: load new records, friction and scores of changed journeys, quality checks."""
     from flows.pipeline import pipeline
-    from journeys.settings import Settings
 
-    summary = pipeline(Settings(), max_batches=max_batches or None, checks=checks)
+    # No settings parameter: the flow builds them from the environment, so no credential is
+    # stored with the flow run's parameters in Prefect.
+    summary = pipeline(max_batches=max_batches or None, checks=checks)
     _print_summary(summary)
 
 
@@ -56,18 +57,16 @@ def load(
 ) -> None:
     """Only load Kafka into DuckDB (exactly once; friction and scores catch up on the next run)."""
     from flows.pipeline import load_flow
-    from journeys.settings import Settings
 
-    _print_summary({"load": load_flow(Settings(), max_batches=max_batches or None)})
+    _print_summary({"load": load_flow(max_batches=max_batches or None)})
 
 
 @flows_app.command("check")
 def check() -> None:
     """Only the data-quality checks (results in the table dq_results)."""
     from flows.pipeline import quality_flow
-    from journeys.settings import Settings
 
-    _print_summary({"quality": quality_flow(Settings())})
+    _print_summary({"quality": quality_flow()})
 
 
 @flows_app.command("serve")

@@ -90,3 +90,26 @@ def test_an_unreachable_broker_fails_the_run_with_what_to_do(pipeline_settings: 
     settings = settings.model_copy(update={"kafka": KafkaSettings(bootstrap_servers="127.0.0.1:1"), "flows": flows})
     with pytest.raises(TransientError, match=r"no Kafka broker answers at 127\.0\.0\.1:1"):
         pipeline(settings)
+
+
+def test_journeys_flows_run_loads_and_prints_a_summary(
+    pipeline_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import flows_app
+
+    _fill(pipeline_settings, datetime.now(UTC).replace(microsecond=0))
+    checks = tmp_path / "checks.yaml"
+    checks.write_text("checks:\n  freshness:\n    description: age\n    fail_above: 60\n")
+    for name, value in {
+        "JOURNEYS_KAFKA_BOOTSTRAP_SERVERS": pipeline_settings.kafka.bootstrap_servers,
+        "JOURNEYS_TOPIC_PREFIX": pipeline_settings.topics.prefix,
+        "JOURNEYS_TOPIC_PARTITIONS": str(pipeline_settings.topics.partitions),
+        "JOURNEYS_DATA_DIR": str(pipeline_settings.data_dir),
+        "JOURNEYS_FLOWS_QUALITY_PATH": str(checks),
+    }.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(flows_app, ["run"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "journeys-pipeline" in result.output and "touchpoints 40" in result.output
