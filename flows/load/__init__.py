@@ -3,7 +3,8 @@
 Micro-batches: read up to ``batch_max_records`` from the offsets stored in ``load_state``,
 decode (a record that does not decode becomes a ``failed_events`` row), write everything
 with the new offsets in one DuckDB transaction (:mod:`flows.load.sink`), repeat until
-caught up with the topics' last stable offsets (or ``max_batches``).
+caught up with the topics' last stable offsets (or ``max_batches``). A worker thread fetches,
+decodes and stages the next batch while DuckDB writes the current one.
 
     from warehouse.db import connect
     con = connect(settings.duckdb_path)
