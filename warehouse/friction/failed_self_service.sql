@@ -14,13 +14,20 @@ with contacts as (
        or s.event_type = 'agent_assigned'
 )
 
--- section: failed self-service of those customers, in any journey
+-- section: failed self-service of those customers, in any journey (and in the scope's own journeys,
+-- should the touchpoints table not attribute an event to the journey's customer yet)
 , failures as (
     select t.event_id, t.customer_id, t.event_time, t.channel
     from touchpoints as t
     where list_contains($self_service_channels, t.channel)
       and (list_contains($failure_outcomes, t.outcome) or list_contains($handoff_event_types, t.event_type))
       and t.customer_id in (select customer_id from contacts)
+    union
+    select s.event_id, j.customer_id, s.event_time, s.channel
+    from scope_touchpoints as s
+    join scope_journeys as j on j.journey_id = s.journey_id
+    where list_contains($self_service_channels, s.channel)
+      and (list_contains($failure_outcomes, s.outcome) or list_contains($handoff_event_types, s.event_type))
 )
 
 , pairs as (
@@ -40,16 +47,27 @@ with contacts as (
     select journey_id, event_id, event_time from pairs
 )
 
-select p.journey_id
-     , (select list(e.event_id order by e.event_time, e.event_id) from evidence as e where e.journey_id = p.journey_id)
-       as touchpoint_ids
-     , arg_min(p.channel, p.position) as channel
-     , arg_min(p.step, p.position) as step
-     , format(
-           'self-service failed on {}, then an assisted contact on {} {} min later'
-         , arg_min(p.failure_channel, p.position)
-         , arg_min(p.channel, p.position)
-         , round(min(epoch(p.event_time) - epoch(p.failure_time)) / 60, 1)
-       ) as detail
-from pairs as p
-group by p.journey_id
+-- section: one row per journey: the evidence in time order, and the first contact's channel and step
+, evidence_lists as (
+    select journey_id, list(event_id order by event_time, event_id) as touchpoint_ids
+    from evidence
+    group by journey_id
+)
+
+, summary as (
+    select journey_id
+         , arg_min(channel, position) as channel
+         , arg_min(step, position) as step
+         , format(
+               'self-service failed on {}, then an assisted contact on {} {} min later'
+             , arg_min(failure_channel, position)
+             , arg_min(channel, position)
+             , round(min(epoch(event_time) - epoch(failure_time)) / 60, 1)
+           ) as detail
+    from pairs
+    group by journey_id
+)
+
+select s.journey_id, e.touchpoint_ids, s.channel, s.step, s.detail
+from summary as s
+join evidence_lists as e on e.journey_id = s.journey_id

@@ -12,13 +12,17 @@ with contacts as (
       and s.intent is not null
 )
 
--- section: every contact of those customers, in any journey
+-- section: every contact of those customers, in any journey (and the scope's own contacts, should the
+-- touchpoints table not attribute one to the journey's customer yet)
 , history as (
     select t.event_id, t.customer_id, t.event_time, t.intent
     from touchpoints as t
     where t.event_type = 'contact_started'
       and t.intent is not null
       and t.customer_id in (select customer_id from contacts)
+    union
+    select event_id, customer_id, event_time, intent
+    from contacts
 )
 
 , pairs as (
@@ -39,15 +43,26 @@ with contacts as (
     select journey_id, event_id, event_time from pairs
 )
 
-select p.journey_id
-     , (select list(e.event_id order by e.event_time, e.event_id) from evidence as e where e.journey_id = p.journey_id)
-       as touchpoint_ids
-     , arg_min(p.channel, p.position) as channel
-     , arg_min(p.step, p.position) as step
-     , format(
-           'contacted again about {} after {} h'
-         , arg_min(p.intent, p.position)
-         , round(min(epoch(p.event_time) - epoch(p.earlier_time)) / 3600, 1)
-       ) as detail
-from pairs as p
-group by p.journey_id
+-- section: one row per journey: the evidence in time order, and the later contact's channel and intent
+, evidence_lists as (
+    select journey_id, list(event_id order by event_time, event_id) as touchpoint_ids
+    from evidence
+    group by journey_id
+)
+
+, summary as (
+    select journey_id
+         , arg_min(channel, position) as channel
+         , arg_min(step, position) as step
+         , format(
+               'contacted again about {} after {} h'
+             , arg_min(intent, position)
+             , round(min(epoch(event_time) - epoch(earlier_time)) / 3600, 1)
+           ) as detail
+    from pairs
+    group by journey_id
+)
+
+select s.journey_id, e.touchpoint_ids, s.channel, s.step, s.detail
+from summary as s
+join evidence_lists as e on e.journey_id = s.journey_id

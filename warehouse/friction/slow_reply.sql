@@ -31,11 +31,22 @@ with messages as (
     join messages as m on m.journey_id = l.journey_id and m.event_id = l.reply_id
 )
 
-select l.journey_id
-     , (select list(e.event_id order by e.position) from evidence as e where e.journey_id = l.journey_id)
-       as touchpoint_ids
-     , arg_min(l.channel, l.position) as channel
-     , arg_min(l.step, l.position) as step
-     , format('reply on {} after {} min', arg_min(l.channel, l.position), round(max(l.wait_s) / 60, 1)) as detail
-from late as l
-group by l.journey_id
+-- section: one row per journey: the evidence in journey order, and the first late reply's channel
+, evidence_lists as (
+    select journey_id, list(event_id order by position) as touchpoint_ids
+    from evidence
+    group by journey_id
+)
+
+, summary as (
+    select journey_id
+         , arg_min(channel, position) as channel
+         , arg_min(step, position) as step
+         , format('reply on {} after {} min', arg_min(channel, position), round(max(wait_s) / 60, 1)) as detail
+    from late
+    group by journey_id
+)
+
+select s.journey_id, e.touchpoint_ids, s.channel, s.step, s.detail
+from summary as s
+join evidence_lists as e on e.journey_id = s.journey_id
