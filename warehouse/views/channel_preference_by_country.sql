@@ -23,3 +23,5 @@ select coalesce(p.country, o.country) as country
      , p.source
 from channel_preferences as p
 full join observed as o on o.country = p.country and o.channel = p.channel;
+
+comment on view channel_preference_by_country is 'stated channel preference per country (channel_preferences) beside the share of the channels customers used to reach the brand';

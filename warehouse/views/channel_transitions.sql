@@ -16,3 +16,5 @@ from steps
 where from_channel is not null
   and from_channel <> channel
 group by from_channel, to_channel;
+
+comment on view channel_transitions is 'how often a journey moved from one channel to the next (from, to, count)';

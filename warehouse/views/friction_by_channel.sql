@@ -15,3 +15,5 @@ select f.channel
 from friction_detail as f
 left join channel_journeys as c on c.channel = f.channel
 group by f.channel, f.rule, f.severity, c.journeys;
+
+comment on view friction_by_channel is 'friction points per channel and rule, against the journeys that used the channel';

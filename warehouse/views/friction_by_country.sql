@@ -15,3 +15,5 @@ select coalesce(f.country, '(unknown)') as country
 from friction_detail as f
 left join country_journeys as c on c.country = coalesce(f.country, '(unknown)')
 group by coalesce(f.country, '(unknown)'), f.rule, f.severity, c.journeys;
+
+comment on view friction_by_country is 'friction points per country and rule, against the country''s journeys';

@@ -7,3 +7,5 @@ select coalesce(step, '(none)') as step
      , count(distinct journey_id) as journeys
 from friction_detail
 group by 1, channel, rule;
+
+comment on view friction_by_step is 'friction points per step (page or step of the first evidence), channel and rule';

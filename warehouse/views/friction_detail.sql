@@ -14,3 +14,5 @@ select f.journey_id
      , f.detected_at
 from friction_points as f
 join journeys as j on j.journey_id = f.journey_id;
+
+comment on view friction_detail is 'every friction point with its journey''s customer, kind and country';

@@ -19,3 +19,5 @@ select s.journey_id
 from runs as r
 join journey_summary as s on s.journey_id = r.journey_id
 group by s.journey_id, s.kind, s.country, s.score;
+
+comment on view journey_paths is 'each journey''s channel path, consecutive repeats collapsed (web > voice > web)';

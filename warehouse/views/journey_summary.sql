@@ -29,3 +29,5 @@ from journeys as j
 left join journey_scores as s on s.journey_id = j.journey_id
 left join friction as f on f.journey_id = j.journey_id
 where j.status <> 'merged';
+
+comment on view journey_summary is 'one row per journey (merged ones left out) with its score and friction, the base of the score views';

@@ -16,3 +16,5 @@ select intent
      , round(count(*) filter (where next_time <= event_time + interval 7 day) / count(*), 4) as repeat_contact_rate
 from contacts
 group by intent, channel;
+
+comment on view repeat_contacts is 'contacts per intent and channel, and how many were followed by another contact of the same customer about the same intent within 7 days';

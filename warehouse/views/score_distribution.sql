@@ -13,3 +13,5 @@ select kind
      , round(count(*) / sum(count(*)) over (partition by kind), 4) as share_of_kind
 from banded
 group by kind, band_start;
+
+comment on view score_distribution is 'scored journeys per 10-point score band and kind';

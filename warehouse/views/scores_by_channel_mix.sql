@@ -13,3 +13,5 @@ select channel_mix
 from journey_summary
 where score is not null
 group by channel_mix;
+
+comment on view scores_by_channel_mix is 'experience score per channel_mix (scored journeys only)';

@@ -13,3 +13,5 @@ select country
 from journey_summary
 where score is not null
 group by country;
+
+comment on view scores_by_country is 'experience score per country (scored journeys only)';

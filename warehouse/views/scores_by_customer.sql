@@ -13,3 +13,5 @@ select customer_id
 from journey_summary
 where score is not null
 group by customer_id;
+
+comment on view scores_by_customer is 'experience score per customer (scored journeys only)';

@@ -13,3 +13,5 @@ select kind
 from journey_summary
 where score is not null
 group by kind;
+
+comment on view scores_by_kind is 'experience score per kind (scored journeys only)';

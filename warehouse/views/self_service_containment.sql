@@ -25,3 +25,5 @@ join journey_summary as s on s.journey_id = h.journey_id
 where h.used_bot
    or (h.used_digital and s.kind in ('support', 'billing'))
 group by s.kind, s.country;
+
+comment on view self_service_containment is 'journeys that sought help on self-service (chatbot, or app and web in support and billing journeys) and how many never needed an assisted contact, per kind and country';

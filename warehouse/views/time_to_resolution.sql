@@ -10,3 +10,5 @@ from journey_summary
 where status = 'closed'
   and outcome in ('success', 'resolved', 'completed', 'converted', 'purchase', 'contact_resolved')
 group by kind, country;
+
+comment on view time_to_resolution is 'how long journeys that reached their goal took, per kind and country';
