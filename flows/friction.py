@@ -11,7 +11,10 @@ journeys. A run, in one DuckDB transaction:
    channel, step, detail (one row per journey); the flow adds rule, severity, detected_at;
 4. retire the scope's points the run did not reproduce exactly (every point of a merged
    journey, or of a journey that lost the pattern), and insert the new and changed ones,
-   sorted by key. A point found again unchanged keeps its row and first ``detected_at``:
+   sorted by key;
+5. put the later journeys whose points changed (the scope reaches ``lookback_s`` past each
+   changed journey of a customer, for the cross-journey rules) into ``journey_changes``, so
+   the score flow rescores them. A point found again unchanged keeps its row and first ``detected_at``:
    DuckDB pays ~17 us per key deleted from a primary-key index at commit, so rewriting
    unchanged rows would make a rerun over 1M journeys cost half a minute for nothing.
 
@@ -50,11 +53,21 @@ from ({sql}) as rule_output
 where journey_id is not null and len(touchpoint_ids) > 0
 """
 _DUPLICATE = "select rule, journey_id from friction_staging group by rule, journey_id having count(*) > 1 limit 1"
+_DELETE_GONE = (
+    "delete from friction_points as f using friction_gone as g where f.journey_id = g.journey_id and f.rule = g.rule"
+)
+_INSERT_NEW = "insert into friction_points select * from friction_new order by journey_id, rule"
+_TEMP_TABLES = ("friction_staging", "friction_gone", "friction_new", "scope_ids", "scope_touchpoints", "scope_journeys")
 
 
-def prepare_scope(con: duckdb.DuckDBPyConnection, *, changed_only: bool) -> int:
-    """Create the ``scope_touchpoints`` and ``scope_journeys`` temp tables; return the journeys in scope."""
-    con.execute(read_sql("friction/_scope_touchpoints.sql"), {"changed_only": changed_only})
+def prepare_scope(con: duckdb.DuckDBPyConnection, *, changed_only: bool, lookback_s: float = 0) -> int:
+    """Create the ``scope_ids``, ``scope_touchpoints`` and ``scope_journeys`` temp tables; return the journeys in scope.
+
+    ``lookback_s``: also rework the customers' journeys that started up to this long after a
+    changed one (what cross-journey rules look back over).
+    """
+    con.execute(read_sql("friction/_scope_ids.sql"), {"changed_only": changed_only, "lookback_s": lookback_s})
+    con.execute(read_sql("friction/_scope_touchpoints.sql"))
     con.execute(read_sql("friction/_scope_journeys.sql"))
     row = con.execute("select count(*) from scope_journeys").fetchone()
     return int(row[0]) if row else 0
@@ -104,7 +117,7 @@ def flag_friction(
     con.execute("begin transaction")
     try:
         sync_channel_preferences(con)
-        journeys = prepare_scope(con, changed_only=changed_only)
+        journeys = prepare_scope(con, changed_only=changed_only, lookback_s=catalogue.lookback_s)
         con.execute(_STAGE)
         for rule in catalogue.enabled:
             started = time.perf_counter()
@@ -119,9 +132,13 @@ def flag_friction(
                 f"friction rule `{rule.name}` ({rule.sql_path}) returned several rows for journey `{duplicate[1]}`; "
                 "a rule fires at most once per journey: group its select by journey_id"
             )
-        con.execute(read_sql("friction/_retire.sql"), {"changed_only": changed_only})
+        con.execute(read_sql("friction/_retire.sql"))
+        con.execute(_DELETE_GONE)
         con.execute(read_sql("friction/_publish.sql"))
-        for table in ("friction_staging", "scope_touchpoints", "scope_journeys"):
+        con.execute(_INSERT_NEW)
+        if changed_only:
+            con.execute(read_sql("friction/_requeue.sql"))
+        for table in _TEMP_TABLES:
             con.execute(f"drop table if exists {table}")  # our own temp tables' names, not values
         con.execute("commit")
     except BaseException:

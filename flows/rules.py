@@ -77,10 +77,16 @@ class FrictionRule:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """Every rule of a catalogue file, in file order."""
+    """Every rule of a catalogue file, in file order.
+
+    ``lookback_s``: how far cross-journey rules look back (repeat_contact: 7 days). When a
+    journey changes, the customer's journeys that started up to this long after it are
+    checked again too.
+    """
 
     path: str
     rules: tuple[FrictionRule, ...]
+    lookback_s: float = 7 * 86400
 
     @property
     def enabled(self) -> tuple[FrictionRule, ...]:
@@ -98,7 +104,7 @@ class Catalogue:
 
     def only(self, *names: str) -> Catalogue:
         """The same catalogue with just these rules (e.g. to run one rule in a test or a notebook)."""
-        return Catalogue(self.path, tuple(self.rule(name) for name in names))
+        return Catalogue(self.path, tuple(self.rule(name) for name in names), self.lookback_s)
 
     @property
     def version(self) -> str:
@@ -135,6 +141,12 @@ def parse_catalogue(document: Any, *, base: Path, origin: str = "<catalogue>") -
     """Validate a parsed catalogue; SQL paths are relative to ``base`` (the catalogue's folder)."""
     if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
         raise ConfigurationError(f"{origin}: expected a mapping with a `rules` list")
+    unknown = sorted(set(document) - {"rules", "lookback_s"})
+    if unknown:
+        raise ConfigurationError(f"{origin}: field `{unknown[0]}` is unknown; a catalogue has `lookback_s` and `rules`")
+    lookback_s = document.get("lookback_s", 7 * 86400)
+    if isinstance(lookback_s, bool) or not isinstance(lookback_s, int | float) or lookback_s < 0:
+        raise ConfigurationError(f"{origin}: field `lookback_s` must be a number of seconds >= 0 (got {lookback_s!r})")
     rules: list[FrictionRule] = []
     seen: set[str] = set()
     for index, raw in enumerate(document["rules"]):
@@ -143,7 +155,7 @@ def parse_catalogue(document: Any, *, base: Path, origin: str = "<catalogue>") -
             raise ConfigurationError(f"{origin}: rule `{rule.name}` is defined twice; rule names are unique")
         seen.add(rule.name)
         rules.append(rule)
-    return Catalogue(origin, tuple(rules))
+    return Catalogue(origin, tuple(rules), float(lookback_s))
 
 
 def _parse_rule(raw: Any, *, index: int, base: Path, origin: str) -> FrictionRule:

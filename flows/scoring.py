@@ -200,23 +200,22 @@ def score_journeys(
     con.execute("begin transaction")
     try:
         journeys = prepare_scope(con, changed_only=changed_only)
-        scope = {"changed_only": changed_only}
         # effort first: the norms are medians over every journey's effort, this run's included
         con.execute(_STAGE_EFFORT + read_sql("scoring/journey_effort.sql"), {"measured_at": now})
-        con.execute(read_sql("scoring/_retire_effort.sql"), scope)
+        con.execute(read_sql("scoring/_retire_effort.sql"))
         con.execute(read_sql("scoring/_publish_effort.sql"))
         con.execute("delete from journey_norms")
         con.execute(read_sql("scoring/journey_norms.sql"), {"computed_at": now})
         parameters = {**config.parameters(), "weights_version": config.version, "scored_at": now}
         con.execute(_STAGE_SCORES + read_sql("scoring/journey_scores.sql"), parameters)
-        con.execute(read_sql("scoring/_retire_scores.sql"), scope)
+        con.execute(read_sql("scoring/_retire_scores.sql"))
         con.execute(read_sql("scoring/_publish_scores.sql"))
         row = con.execute("select count(*) from score_staging").fetchone()
         con.execute(
             "insert into scoring_configs values (?, ?, ?) on conflict do nothing",
             [config.version, config.canonical_json(), now],
         )
-        for table in ("effort_staging", "score_staging", "scope_touchpoints", "scope_journeys"):
+        for table in ("effort_staging", "score_staging", "scope_ids", "scope_touchpoints", "scope_journeys"):
             con.execute(f"drop table if exists {table}")  # our own temp tables' names, not values
         con.execute("commit")
     except BaseException:

@@ -195,3 +195,19 @@ def test_a_rule_returning_two_rows_for_a_journey_is_refused(con: duckdb.DuckDBPy
     catalogue = parse_catalogue(document, base=tmp_path)
     with pytest.raises(ConfigurationError, match="returned several rows for journey `j`"):
         flag_friction(con, rules=catalogue)
+
+
+def test_an_earlier_contact_arriving_late_flags_the_later_journey_and_requeues_it(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    build = WarehouseBuilder(con)
+    later = [{"id": "b.1", "t": "3d", "channel": "voice", "type": "contact_started", "intent": "billing"}]
+    build.journey("b", customer="c", touchpoints=later)
+    flag_friction(con)
+    con.execute("delete from journey_changes")
+    assert _points(con) == []
+    earlier = [{"id": "a.1", "t": 0, "channel": "chat", "type": "contact_started", "intent": "billing"}]
+    build.journey("a", customer="c", touchpoints=earlier)
+    flag_friction(con)
+    assert _points(con) == [("b", "repeat_contact")]
+    assert con.execute("select journey_id from journey_changes order by 1").fetchall() == [("a",), ("b",)]

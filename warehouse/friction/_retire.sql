@@ -1,10 +1,12 @@
--- _retire: delete the scope's friction points that the new run does not reproduce exactly
--- (not a rule: the friction flow runs it after every rule wrote into friction_staging).
+-- _retire: the scope's friction points that the new run does not reproduce exactly (not a rule: the
+-- friction flow runs it after every rule wrote into friction_staging, then deletes these rows).
 -- Points found again unchanged stay as they are, with their first detected_at: deleting a row
 -- from the primary-key index costs ~17 us at commit (1.7M rows: 28 s, measured here), so a
 -- rerun over unchanged journeys writes nothing.
-delete from friction_points as f
-where (not $changed_only or f.journey_id in (select journey_id from journey_changes))
+create or replace temp table friction_gone as
+select f.journey_id, f.rule
+from friction_points as f
+where f.journey_id in (select journey_id from scope_ids)
   and not exists (
       select 1
       from friction_staging as s

@@ -1,6 +1,6 @@
--- _scope_touchpoints: the touchpoints of the journeys this run reworks (not a rule: the friction and
--- score flows create it first). $changed_only: the journeys in journey_changes, else every journey.
--- Merged journeys are left out: their touchpoints belong to the journey they merged into.
+-- _scope_touchpoints: the touchpoints of the journeys this run reworks (scope_ids; not a rule: the
+-- friction and score flows create it first). Merged journeys are left out: their touchpoints belong
+-- to the journey they merged into.
 create or replace temp table scope_touchpoints as
 select jt.journey_id
      , jt.position
@@ -23,5 +23,5 @@ where jt.journey_id in (
     select journey_id
     from journeys
     where status <> 'merged'
-      and (not $changed_only or journey_id in (select journey_id from journey_changes))
+      and journey_id in (select journey_id from scope_ids)
 )

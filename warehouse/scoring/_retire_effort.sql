@@ -2,7 +2,7 @@
 -- Unchanged rows stay with their first measured_at: deleting a key from a primary-key index costs
 -- ~25 us at commit (1M rows: 25 s, measured here), so a rerun over unchanged journeys writes nothing.
 delete from journey_effort as t
-where (not $changed_only or t.journey_id in (select journey_id from journey_changes))
+where t.journey_id in (select journey_id from scope_ids)
   and not exists (
       select 1
       from effort_staging as s

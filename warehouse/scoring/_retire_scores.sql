@@ -1,7 +1,7 @@
 -- _retire_scores: delete the scope's journey_scores rows the run did not reproduce exactly (score_staging).
 -- Unchanged scores stay with their first scored_at (see _retire_effort.sql for why).
 delete from journey_scores as t
-where (not $changed_only or t.journey_id in (select journey_id from journey_changes))
+where t.journey_id in (select journey_id from scope_ids)
   and not exists (
       select 1
       from score_staging as s
