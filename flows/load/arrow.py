@@ -19,7 +19,7 @@ import pyarrow as pa
 from journeys.errors import ConfigurationError
 from schemas import catalog
 
-__all__ = ["arrow_type", "contract_struct", "records_to_table"]
+__all__ = ["arrow_type", "contract_struct", "records_to_table", "reshape"]
 
 _PRIMITIVES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -67,10 +67,32 @@ def contract_struct(name: str) -> pa.StructType:
     return struct
 
 
-def records_to_table(name: str, records: Sequence[dict[str, Any]], **extra: Sequence[Any]) -> pa.Table:
+def reshape(
+    struct: pa.StructType, *, drop: frozenset[str], retype: tuple[tuple[str, pa.DataType], ...]
+) -> pa.StructType:
+    """``struct`` without the fields named in ``drop`` and with the types of ``retype`` (any depth).
+
+    Converting fewer fields is cheaper: ``pa.array`` only reads the keys its type names.
+    """
+    types = dict(retype)
+    fields = []
+    for child in struct:
+        if child.name in drop:
+            continue
+        kind = types.get(child.name, child.type)
+        if isinstance(kind, pa.StructType):
+            kind = reshape(kind, drop=drop, retype=retype)
+        fields.append(pa.field(child.name, kind))
+    return pa.struct(fields)
+
+
+def records_to_table(
+    name: str, records: Sequence[dict[str, Any]], *, struct: pa.StructType | None = None, **extra: Sequence[Any]
+) -> pa.Table:
     """Decoded records of wire type ``name`` as an Arrow table (one column per top-level field),
-    plus ``extra`` columns (e.g. the Kafka coordinates of each record)."""
-    table = pa.Table.from_struct_array(pa.array(records, type=contract_struct(name)))
+    plus ``extra`` columns (e.g. the Kafka coordinates of each record). ``struct`` replaces the
+    contract's type (e.g. a :func:`reshape` d one)."""
+    table = pa.Table.from_struct_array(pa.array(records, type=struct or contract_struct(name)))
     for column, values in extra.items():
         table = table.append_column(column, pa.array(values))
     return table

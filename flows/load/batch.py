@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from schemas.serde import Serde
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "failed_event_from_decode_error",
     "newest_stitch_per_event",
     "payload_text",
+    "properties_as_json",
 ]
 
 # A fixed namespace, so the same undecodable record always gets the same dead-letter id
@@ -128,6 +131,19 @@ def failed_event_from_decode_error(record: RawRecord, reason: str, field: str | 
     }
 
 
+def properties_as_json(touchpoints: list[dict[str, Any]]) -> None:
+    """Replace each event's ``properties`` map by its JSON text (keys sorted), or None when empty.
+
+    orjson here (~0.3 us per record) costs less than an Arrow map plus DuckDB's ``to_json`` of
+    it, and most events carry no properties at all.
+    """
+    for record in touchpoints:
+        event = record["event"]
+        properties = event["properties"]
+        if isinstance(properties, dict):
+            event["properties"] = orjson.dumps(properties, option=orjson.OPT_SORT_KEYS).decode() if properties else None
+
+
 def newest_stitch_per_event(
     touchpoints: list[dict[str, Any]], offsets: list[int]
 ) -> tuple[list[dict[str, Any]], list[int]]:
@@ -178,4 +194,5 @@ def decode_batch(records: Iterable[RawRecord], roles: TopicRoles, serde: Serde) 
         else:
             batch.failed_events.append(failed_event_from_dead_letter(decoded))
     batch.touchpoints, batch.touchpoint_offsets = newest_stitch_per_event(batch.touchpoints, batch.touchpoint_offsets)
+    properties_as_json(batch.touchpoints)
     return batch

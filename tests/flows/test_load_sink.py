@@ -195,3 +195,12 @@ def test_chained_merges_lead_to_the_last_canonical_customer(con: duckdb.DuckDBPy
     load(con, j=[journey("j-2", ["e2"], customer="a", identifiers=[("anonymous_id", "anon-a")])])
     assert rows(con, "select journey_id, customer_id from journeys order by 1") == [("j-1", "c"), ("j-2", "c")]
     assert rows(con, "select old_customer_id, canonical_id from customer_merges order by 1") == [("a", "c"), ("b", "c")]
+
+
+def test_properties_land_as_a_json_object_and_empty_ones_as_null(con: duckdb.DuckDBPyConnection) -> None:
+    load(con, s=[stitched("e1", properties={"plan": "pro", "ab": "b"}), stitched("e2")])
+    assert rows(con, "select event_id, properties ->> 'plan' from touchpoints order by 1") == [
+        ("e1", "pro"),
+        ("e2", None),
+    ]
+    assert rows(con, "select properties from touchpoints where event_id = 'e1'") == [('{"ab":"b","plan":"pro"}',)]

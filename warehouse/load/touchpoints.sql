@@ -1,6 +1,7 @@
 -- touchpoints: upsert the batch's stitched touchpoints by event_id; the newest stitched record wins.
 -- reads: staged_touchpoints (StitchedTouchpoint flattened by the loader: the event's fields and its
--- context's at the top, the event's own customer_id as event_customer_id, plus _offset)
+-- context's at the top, the event's own customer_id as event_customer_id, properties as JSON text
+-- (null when empty), plus _offset)
 
 -- section: the batch in the table's columns (the loader already kept the newest stitch per event id)
 create or replace temp view batch_touchpoints as
@@ -40,7 +41,7 @@ select
     , currency
     , survey_kind
     , survey_score
-    , case when cardinality(properties) > 0 then to_json(properties) end as properties
+    , properties::json as properties
     , now() as loaded_at
 from staged_touchpoints;
 
