@@ -23,7 +23,10 @@ def simulate(
     friction_rate: Annotated[
         float | None, typer.Option(min=0, max=1, help="Chance a journey gets each friction it can host.")
     ] = None,
-    via: Annotated[str | None, typer.Option(help="sdk (default, fastest) or http (the collector).")] = None,
+    via: Annotated[
+        str | None, typer.Option(help="sdk (default, fastest), http (the collector) or file (JSON lines, no Kafka).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="For --via file; default <data_dir>/simulated_events.jsonl.")] = None,
     collector_url: Annotated[str | None, typer.Option(help="Collector base URL for --via http.")] = None,
     rate: Annotated[float | None, typer.Option(min=1, help="Events per second; default as fast as possible.")] = None,
     truth: Annotated[Path | None, typer.Option(help="Ground truth file; default <data_dir>/ground_truth.json.")] = None,
@@ -36,8 +39,8 @@ def simulate(
     from producers.simulator.run import simulate as run
 
     settings = Settings()
-    if via not in {None, "sdk", "http"}:
-        raise ConfigurationError(f"--via `{via}` is not sdk or http")
+    if via not in {None, "sdk", "http", "file"}:
+        raise ConfigurationError(f"--via `{via}` is not sdk, http or file")
     if collector_url:
         settings.simulator.collector_url = collector_url
     console = Console()
@@ -50,6 +53,7 @@ def simulate(
         via=via,  # type: ignore[arg-type]
         rate=rate,
         truth=truth,
+        out=out,
     )
     counts = result.simulation.counts
     console.print(

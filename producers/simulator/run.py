@@ -13,7 +13,7 @@ from typing import Literal
 
 from journeys.settings import Settings
 from producers.simulator.generate import Simulation, SimulationConfig, simulate_population
-from producers.simulator.send import HttpSink, SdkSink, SendReport, Sink, send_all
+from producers.simulator.send import FileSink, HttpSink, SdkSink, SendReport, Sink, send_all
 from producers.simulator.truth import write_truth
 
 __all__ = ["SimulateResult", "simulate", "truth_path"]
@@ -38,13 +38,15 @@ def simulate(
     seed: int | None = None,
     days: int | None = None,
     friction_rate: float | None = None,
-    via: Literal["sdk", "http"] | None = None,
+    via: Literal["sdk", "http", "file"] | None = None,
     rate: float | None = None,
     truth: Path | None = None,
+    out: Path | None = None,
     sink: Sink | None = None,
     progress: bool = True,
 ) -> SimulateResult:
-    """Generate the population, write its ground truth, then send every event."""
+    """Generate the population, write its ground truth, then send every event (``via="file"``:
+    write them as JSON lines to ``out``, default ``<data_dir>/simulated_events.jsonl``)."""
     sim_settings = settings.simulator
     config = SimulationConfig(
         customers=customers or sim_settings.customers,
@@ -65,6 +67,8 @@ def simulate(
     if sink is None:
         if (via or sim_settings.via) == "http":
             sink = HttpSink(sim_settings.collector_url, write_key=sim_settings.write_key)
+        elif (via or sim_settings.via) == "file":
+            sink = FileSink(out or settings.data_dir / "simulated_events.jsonl")
         else:
             from journeys.topics import create_topics, pipeline_topics
 

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
@@ -25,7 +26,7 @@ from producers.deadletter import dead_letter
 from producers.exceptions import InvalidEventError
 from producers.simulator.delivery import Delivery
 
-__all__ = ["HttpSink", "SdkSink", "SendReport", "Sink", "send_all"]
+__all__ = ["FileSink", "HttpSink", "SdkSink", "SendReport", "Sink", "send_all"]
 
 # Pace in slices: sleeping per event costs more than the event (~20 µs); per 50 events
 # the pacing error stays under 10 ms at 5,000 events/s.
@@ -147,6 +148,32 @@ class HttpSink:
         finally:
             if self._own:
                 self._client.close()
+
+
+class FileSink:
+    """JSON lines, one event per line in delivery order (duplicates and invalid ones included),
+    with ISO-8601 times: a fixture for other tools, or a replay later with
+    ``curl --data-binary`` to the collector's ``/v1/touchpoints`` in batches."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file = path.open("wb")
+        self.refused = 0
+
+    def send(self, delivery: Delivery) -> None:
+        event = delivery.event
+        if isinstance(event.get("event_time"), int):
+            event = {**event, "event_time": _iso(event["event_time"])}
+        self._file.write(orjson.dumps(event) + b"\n")
+        self.refused += not delivery.valid
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def send_all(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from producers.simulator.delivery import Delivery
@@ -65,3 +67,18 @@ def test_the_sink_is_closed_when_a_send_fails() -> None:
     with pytest.raises(RuntimeError):
         send_all(_deliveries(20), sink)
     assert sink.closed
+
+
+def test_file_sink_writes_the_stream_as_json_lines(tmp_path: Path) -> None:
+    import orjson
+
+    from journeys.settings import Settings
+    from producers.simulator.run import simulate
+
+    settings = Settings(data_dir=tmp_path)
+    result = simulate(settings, customers=20, seed=2, via="file", progress=False)
+    lines = (tmp_path / "simulated_events.jsonl").read_bytes().splitlines()
+    assert len(lines) == result.report.deliveries == len(result.simulation.deliveries)
+    first = orjson.loads(lines[0])
+    assert first["event_time"].endswith("Z") and "event_id" in first
+    assert result.truth_path == tmp_path / "ground_truth.json"
