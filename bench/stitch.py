@@ -34,34 +34,39 @@ from schemas.serde import Serde
 
 
 def events(n: int, customers: int, *, seed: int = 3, now_ms: int | None = None) -> list[dict[str, Any]]:
-    """``n`` touchpoints of ``customers`` people on web, app, email and voice; some log in."""
+    """``n`` touchpoints of ``customers`` people, in the order they happen: each visits on the
+    web anonymously, logs in a few events later, continues in the app and reads an email;
+    visits overlap (about ``customers / 20`` people are active at once)."""
     rng = random.Random(seed)
     base = (now_ms or int(time.time() * 1000)) - 6 * 3_600_000
+    per = max(4, n // customers)
     out = []
-    for i in range(n):
-        c = rng.randrange(customers)
-        channel = rng.choice(("web", "web", "app", "email", "voice"))
-        ids: dict[str, str] = {
-            "web": {"anonymous_id": f"anon-{c}"},
-            "app": {"device_id": f"device-{c}"},
-            "email": {"email_hash": f"email-{c}"},
-            "voice": {"phone_hash": f"phone-{c}"},
-        }[channel]
-        if rng.random() < 0.1:
-            ids = {**ids, "customer_id": f"cust-{c}"}
-        t = base + i * 100
-        out.append(
-            {
-                "event_id": str(uuid.UUID(int=rng.getrandbits(128))),
-                "event_time": t,
-                "received_time": t,
-                "source": "bench",
-                "channel": channel,
-                "event_type": rng.choice(("page_view", "click", "add_to_cart", "message_opened", "contact_started")),
-                **ids,
-            }
-        )
-    return out
+    for c in range(customers):
+        t = base + c * 1_000  # a new visitor every second of event time
+        login = rng.randrange(2, per)
+        for i in range(per):
+            t += rng.randrange(2_000, 60_000)
+            channel = "web" if i < per // 2 else rng.choice(("app", "app", "email", "web"))
+            ids: dict[str, str] = {
+                "web": {"anonymous_id": f"anon-{c}"},
+                "app": {"device_id": f"device-{c}"},
+                "email": {"email_hash": f"email-{c}"},
+            }[channel]
+            if i >= login and (i == login or channel == "app" or rng.random() < 0.2):
+                ids = {**ids, "customer_id": f"cust-{c}"}
+            out.append(
+                {
+                    "event_id": str(uuid.UUID(int=rng.getrandbits(128))),
+                    "event_time": t,
+                    "received_time": t,
+                    "source": "bench",
+                    "channel": channel,
+                    "event_type": rng.choice(("page_view", "click", "add_to_cart", "search", "screen_view")),
+                    **ids,
+                }
+            )
+    out.sort(key=lambda e: e["event_time"])
+    return out[:n]
 
 
 def topic_set(base: Settings, admin: Any, name: str) -> Settings:

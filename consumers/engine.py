@@ -93,6 +93,8 @@ class JourneyTask:
     changed: set[Ident] = field(default_factory=set)
     deadlines: list[tuple[int, Ident]] = field(default_factory=list)
     meta_changed: bool = False
+    emitted: dict[Ident, float] = field(default_factory=dict)  # customer -> last emission (monotonic)
+    throttled: dict[Ident, float] = field(default_factory=dict)  # customer -> when its update is due
 
     def open_journeys(self) -> int:
         return sum(1 for c in self.customers.values() for m in c.metas.values() if m.get("open"))
@@ -269,8 +271,8 @@ class Engine:
         customer = task.customers.pop(loser, None) if task else None
         if task is None or customer is None:
             return
-        self._emit(task, loser, customer)  # downstream learns every id before it is merged
-        task.changed.add(loser)
+        task.changed.add(loser)  # its changelog entry becomes a tombstone
+        task.throttled.pop(loser, None)
         winner = self.graph.find(loser)
         target = partition_for(winner, self.partitions)
         if target == task.partition:
@@ -295,6 +297,8 @@ class Engine:
         task.deadlines = []
         for root, customer in task.customers.items():
             self._schedule(task, root, customer)
+            if customer.dirty:
+                task.throttled[root] = 0.0  # emitted at the next commit
 
     # -- time ----------------------------------------------------------------------------
 
@@ -354,15 +358,35 @@ class Engine:
                 self.out.append(Output("repartition", None, pack(chunk), target))
         self.batches = {}
 
-    def checkpoint(self) -> list[Output]:
-        """Everything to write in this transaction: outputs, journeys, then the state changelog."""
+    def checkpoint(self, *, flush: bool = False) -> list[Output]:
+        """Everything to write in this transaction: outputs, journeys, then the state changelog.
+
+        A journey that only grew is re-emitted at most every ``journey_update_interval_s``
+        (its customer waits in ``throttled``); new, closed and merged journeys go out now.
+        ``flush`` emits everything pending (a clean exit).
+        """
         self.flush_batches()
+        now = time.monotonic()
+        throttle = self.settings.journey_update_interval_s
         for task in self.tasks.values():
             for root in task.changed:
                 customer = task.customers.get(root)
-                if customer is not None:
+                if customer is None or not customer.dirty:
+                    continue
+                if flush or customer.urgent() or now - task.emitted.get(root, -1e18) >= throttle:
                     self._emit(task, root, customer)
-        self.flush_batches()  # journeys emitted above never route, but keep the order obvious
+                    task.emitted[root] = now
+                    task.throttled.pop(root, None)
+                else:
+                    task.throttled.setdefault(root, task.emitted[root] + throttle)
+            for root, due in list(task.throttled.items()):
+                if due <= now or flush:
+                    customer = task.customers.get(root)
+                    if customer is not None and customer.dirty:
+                        self._emit(task, root, customer)
+                        task.emitted[root] = now
+                        task.changed.add(root)
+                    del task.throttled[root]
         for router in self.routers.values():
             new, expired = router.dedup.seal()
             for number, (newest, ids) in new:

@@ -14,7 +14,7 @@ with it: the old id is re-emitted as ``merged`` into the new one (never silently
 dropped), which is also what happens when an anonymous customer's journey is merged into
 a known customer's.
 
-Every change marks the journey dirty; the runner emits dirty journeys once per commit
+Every change marks the journey dirty; the runner emits dirty journeys at a commit
 (:func:`journey_records`), with a version one higher than the last emitted.
 """
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -103,11 +104,26 @@ class Customer:
     dirty: set[str] = field(default_factory=set)
 
     def to_state(self) -> dict[str, Any]:
-        return {"label": self.label, "tps": self.tps, "metas": self.metas}
+        # dirty is state too: a change whose emission is throttled must survive a restart.
+        return {"label": self.label, "tps": self.tps, "metas": self.metas, "dirty": sorted(self.dirty)}
 
     @classmethod
     def from_state(cls, data: dict[str, Any]) -> Customer:
-        return cls(data["label"], data["tps"], data["metas"])
+        return cls(data["label"], data["tps"], data["metas"], set(data.get("dirty") or ()))
+
+    def urgent(self) -> bool:
+        """A dirty journey that merged or changed status: emitted without throttling.
+
+        A new journey is throttled like a growing one: its touchpoints already went out
+        (stitched) with its id, and many anonymous journeys merge within seconds.
+        """
+        for jid in self.dirty:
+            meta = self.metas.get(jid)
+            if meta is None or meta["into"] is not None:
+                return True
+            if meta["sig"] is not None and meta["sig"][3] != meta.get("st"):
+                return True
+        return False
 
 
 def journey_id(label: str, first_event_id: str) -> str:
@@ -166,15 +182,21 @@ def refresh(customer: Customer, rules: Rules, watermark: int) -> list[Segment]:
         sig = _signature(customer.tps, seg)
         meta = customer.metas.get(jid)
         if meta is None:
-            customer.metas[jid] = {"v": -1, "first": customer.tps[seg.start]["event_id"], "sig": sig, "into": None}
+            meta = customer.metas[jid] = {
+                "v": -1,
+                "first": customer.tps[seg.start]["event_id"],
+                "sig": sig,
+                "into": None,
+            }
             customer.dirty.add(jid)
         elif meta["sig"] != sig or meta["into"] is not None:
             meta["sig"], meta["into"] = sig, None
             customer.dirty.add(jid)
+        meta["start"], meta["end"] = customer.tps[seg.start]["event_time"], customer.tps[seg.end - 1]["event_time"]
     for jid, meta in list(customer.metas.items()):
         if jid in live:
             continue
-        if meta["v"] < 0:  # never emitted: nobody downstream knows it
+        if meta["v"] < 0 and not meta.get("told"):  # nobody downstream ever saw this id
             del customer.metas[jid]
             customer.dirty.discard(jid)
             continue
@@ -188,10 +210,12 @@ def refresh(customer: Customer, rules: Rules, watermark: int) -> list[Segment]:
 
 
 def _containing(customer: Customer, segments: list[Segment], event_id: str) -> str:
+    tps = customer.tps
+    index = next((i for i, tp in enumerate(tps) if tp["event_id"] == event_id), len(tps) - 1)
     for seg in segments:
-        if any(tp["event_id"] == event_id for tp in customer.tps[seg.start : seg.end]):
-            return journey_id(customer.label, customer.tps[seg.start]["event_id"])
-    return journey_id(customer.label, customer.tps[segments[-1].start]["event_id"])
+        if seg.start <= index < seg.end:
+            return journey_id(customer.label, tps[seg.start]["event_id"])
+    return journey_id(customer.label, tps[segments[-1].start]["event_id"])
 
 
 def _locate(customer: Customer, segments: list[Segment], index: int, rules: Rules) -> tuple[str, str]:
@@ -226,7 +250,9 @@ def insert(customer: Customer, tp: dict[str, Any], rules: Rules, watermark: int)
         return None
     customer.tps.insert(lo, tp)
     segments = refresh(customer, rules, watermark)
-    return _locate(customer, segments, lo, rules)
+    located = _locate(customer, segments, lo, rules)
+    customer.metas[located[0]]["told"] = True  # a stitched touchpoint names it: never drop it silently
+    return located
 
 
 def merge_customer(into: Customer, other: Customer, rules: Rules, watermark: int) -> None:
@@ -235,7 +261,7 @@ def merge_customer(into: Customer, other: Customer, rules: Rules, watermark: int
     into.tps.extend(tp for tp in other.tps if tp["event_id"] not in seen)
     into.tps.sort(key=_sort_key)
     for jid, meta in other.metas.items():
-        if meta["v"] >= 0 and jid not in into.metas:
+        if (meta["v"] >= 0 or meta.get("told")) and jid not in into.metas:
             into.metas[jid] = {**meta, "sig": None, "into": None, "foreign": True}
     refresh(into, rules, watermark)
 
@@ -273,14 +299,23 @@ def open_until(customer: Customer, rules: Rules) -> int | None:
     return int(customer.tps[-1]["event_time"]) + rules.inactivity_ms + 1
 
 
+@lru_cache(maxsize=4096)
+def _intent_kind(intent: str) -> str | None:
+    lowered = intent.lower()
+    for kind, words in _KIND_WORDS:
+        if any(word in lowered for word in words):
+            return kind
+    return None
+
+
 def _kind(tps: list[dict[str, Any]]) -> str:
     intents: Counter[str] = Counter()
     for tp in tps:
-        intent = (tp.get("intent") or "").lower()
-        for kind, words in _KIND_WORDS:
-            if any(word in intent for word in words):
+        intent = tp.get("intent")
+        if intent:
+            kind = _intent_kind(intent)
+            if kind:
                 intents[kind] += 1
-                break
     if intents:
         best = max(intents.values())
         return next(kind for kind, _ in _KIND_WORDS if intents.get(kind) == best)
@@ -355,6 +390,7 @@ def journey_records(
             records[-1]["end_time"],
             records[-1]["kind"],
         )
+        meta["st"] = seg.status
     customer.dirty.clear()
     return records
 

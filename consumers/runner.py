@@ -238,11 +238,11 @@ class Stitcher:
                 if self.until_idle_s is not None and now - last_input >= self.until_idle_s:
                     if self._caught_up(consumer):
                         engine.tick(idle_now_ms=_wall_ms(), force=True)
-                        self._commit(engine, checkpointer, consumer)
+                        self._commit(engine, checkpointer, consumer, flush=True)
                         break
                     last_input = now - self.until_idle_s + 1.0  # check again in a second
             else:
-                self._commit(engine, checkpointer, consumer)
+                self._commit(engine, checkpointer, consumer, flush=True)
             self._report(engine, consumer, 0.0)
         finally:
             for sig, handler in previous.items():
@@ -292,12 +292,12 @@ class Stitcher:
             self._absorb_stats(engine)
             return self._fresh_engine(identity, identity_tp, consumer, checkpointer)
 
-    def _commit(self, engine: Engine, checkpointer: Checkpointer, consumer: Any) -> None:
+    def _commit(self, engine: Engine, checkpointer: Checkpointer, consumer: Any, *, flush: bool = False) -> None:
         # Commit positions, not last offset + 1: a position past transaction markers and
         # aborted records lets "committed == end offset" mean caught up.
         for tp in consumer.assignment():
             checkpointer.offsets[tp] = consumer.position(tp)
-        checkpointer.commit(engine.checkpoint)
+        checkpointer.commit(lambda: engine.checkpoint(flush=flush))
 
     def _catch_up(self, reader: Any, partitions: list[Any], apply: Any) -> int:
         """Read ``partitions`` up to their current end (committed records only)."""

@@ -262,6 +262,13 @@ class StitcherSettings(BaseSettings):
     emit_stitched: bool = Field(
         True, description="Publish one stitched touchpoint per event (the warehouse's touchpoints table needs it)."
     )
+    journey_update_interval_s: float = Field(
+        5.0,
+        ge=0,
+        le=3600,
+        description="An open journey that only grew is re-emitted at most this often, in s (wall clock); "
+        "new, closed and merged journeys are emitted at the next commit.",
+    )
     max_poll_records: int = Field(5_000, ge=1, le=100_000, description="Most records taken from one poll.")
     status_interval_s: float = Field(
         10.0, gt=0, le=3600, description="How often progress is logged and the status file written, in s."
