@@ -118,3 +118,15 @@ def test_a_warehouse_locked_by_a_writer_says_what_to_do(app: typer.Typer, db: Pa
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_without_a_statement_an_interactive_prompt_reads_until_the_semicolon(
+    app: typer.Typer, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli.shutil, "which", lambda name: None)  # no duckdb CLI: the built-in prompt
+    result = CliRunner().invoke(
+        app, ["sql", "--db", str(db)], input="select 6 *\n 7 as answer;\n.tables\n.quit\n", catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "answer" in result.output and "42" in result.output
+    assert "load_state" in result.output
