@@ -69,6 +69,33 @@ def check() -> None:
     _print_summary({"quality": quality_flow()})
 
 
+@flows_app.command("lag")
+def lag() -> None:
+    """How far the warehouse is behind Kafka: loaded and last stable offset of every partition."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from flows.load import lag as partition_lag
+    from flows.load import stored_offsets
+    from journeys.settings import Settings
+    from warehouse.db import connect
+
+    settings = Settings()
+    con = connect(settings.duckdb_path, read_only=True)
+    try:
+        stored = stored_offsets(con)
+    finally:
+        con.close()
+    rows = partition_lag(stored, settings)
+    table = Table("topic", "partition", "loaded up to", "end (stable)", "records behind", title="warehouse lag")
+    for topic, partition, loaded, end in rows:
+        behind = max(end - loaded, 0)
+        table.add_row(topic, str(partition), f"{loaded:,}", f"{end:,}", f"[red]{behind:,}[/]" if behind else "0")
+    Console().print(table)
+    total = sum(max(end - loaded, 0) for _, _, loaded, end in rows)
+    Console().print(f"{total:,} records not loaded yet" if total else "caught up")
+
+
 @flows_app.command("serve")
 def serve(
     interval: Annotated[

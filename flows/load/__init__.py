@@ -28,7 +28,7 @@ from flows.load.source import Fetched, KafkaSource, open_consumer
 from journeys.settings import Settings
 from schemas.serde import Serde
 
-__all__ = ["LoadReport", "load", "stored_offsets", "topic_roles"]
+__all__ = ["LoadReport", "lag", "load", "stored_offsets", "topic_roles"]
 
 log = logging.getLogger("journeys.load")
 
@@ -173,3 +173,27 @@ def load(
     report.seconds = time.perf_counter() - started
     out.info("load done: %s", report.summary())
     return report
+
+
+def lag(
+    stored: dict[tuple[str, int], int], settings: Settings, *, consumer: Any = None
+) -> list[tuple[str, int, int, int]]:
+    """``(topic, partition, loaded offset, last stable offset)`` of every partition the load reads."""
+    from kafka import TopicPartition
+
+    own = consumer is None
+    consumer = consumer or open_consumer(settings)
+    try:
+        partitions = [
+            TopicPartition(topic, number)
+            for topic in topic_roles(settings).wire_types()
+            for number in sorted(consumer.partitions_for_topic(topic) or [])
+        ]
+        ends = consumer.end_offsets(partitions)
+        beginnings = consumer.beginning_offsets(partitions)
+    finally:
+        if own:
+            consumer.close()
+    return [
+        (tp.topic, tp.partition, stored.get((tp.topic, tp.partition), beginnings[tp]), ends[tp]) for tp in partitions
+    ]

@@ -89,3 +89,17 @@ def test_new_records_are_picked_up_from_the_stored_offsets(pipeline_settings: Se
         con.close()
     assert report.total("touchpoints") == 1
     assert _counts(pipeline_settings)[0] == 3
+
+
+def test_lag_shows_what_is_not_loaded_yet(pipeline_settings: Settings) -> None:
+    from flows.load import lag
+
+    produce(pipeline_settings, "stitched", [stitched("e1"), stitched("e2")])
+    con = connect(pipeline_settings.duckdb_path)
+    try:
+        load(con, pipeline_settings)
+        produce(pipeline_settings, "stitched", [stitched("e3")])
+        rows = lag(stored_offsets(con), pipeline_settings)
+    finally:
+        con.close()
+    assert sum(end - loaded for _, _, loaded, end in rows) == 1
