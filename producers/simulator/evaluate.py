@@ -339,7 +339,7 @@ def render(result: Mapping[str, Any], console: Any) -> None:
             "[yellow]hint[/]: journeys cut into pieces are what lowers friction precision and recall. The "
             "simulation replays days of event time in seconds: a stitcher that does not read its input partitions "
             "in event-time order sees most events as late and closes journeys early (compare `late_flagged` with "
-            "`late_sent`; a larger JOURNEYS_STITCHER_ALLOWED_LATENESS_S is the workaround)"
+            "`late_sent`). Workaround: a one-partition raw topic (JOURNEYS_TOPIC_RAW_PARTITIONS=1) for the replay"
         )
     ing = result["ingestion"]
     console.print(
