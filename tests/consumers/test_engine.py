@@ -1,0 +1,118 @@
+"""The engine without Kafka: routing, hand-over between partitions, restore from its own changelog."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from consumers.engine import Engine, Output
+from journeys.settings import SerdeSettings, StitcherSettings
+from producers.keys import identity_key
+from schemas.serde import Serde
+from tests.consumers.streams import customer_stream
+
+PARTITIONS = 4
+SERDE = Serde(SerdeSettings(), plain_timestamps=True)
+SETTINGS = StitcherSettings(allowed_lateness_s=6 * 3600, inactivity_gap_s=600, journey_update_interval_s=0)
+
+
+def engine() -> Engine:
+    e = Engine(SETTINGS, SERDE, partitions=PARTITIONS)
+    for p in range(PARTITIONS):
+        e.own_router(p)
+        e.own_task(p)
+    return e
+
+
+def encoded(n: int) -> list[tuple[int, bytes]]:
+    codec = SERDE.codec("TouchpointEvent")
+    return [(zlib.crc32(identity_key(e)) % PARTITIONS, codec.encode(e)) for e in customer_stream(n, n // 20, seed=3)]
+
+
+def pump(e: Engine, changelog: dict[tuple[int, bytes], bytes | None], journeys: dict[str, dict[str, Any]]) -> None:
+    """One checkpoint: deliver repartition messages until none are left, collect the rest
+    (identity decisions in ``journeys["identity"]``)."""
+    while True:
+        outs: list[Output] = e.checkpoint()
+        again = False
+        for out in outs:
+            if out.topic == "repartition":
+                e.on_repartition(out.partition or 0, out.value or b"")
+                again = True
+            elif out.topic == "changelog":
+                changelog[(out.partition or 0, out.key or b"")] = out.value
+            elif out.topic == "identity":
+                journeys.setdefault("identity", {}).setdefault("links", []).append(
+                    SERDE.codec("IdentityLink").decode(out.value or b"")
+                )
+            elif out.topic == "journeys":
+                record = SERDE.codec("Journey").decode(out.value or b"")
+                journeys[record["journey_id"]] = record
+        if not again:
+            return
+
+
+def final(journeys: dict[str, dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+    return {
+        jid: (j["customer_id"], j["status"], tuple(t["event_id"] for t in j["touchpoints"]))
+        for jid, j in journeys.items()
+        if jid != "identity" and j["status"] != "merged"
+    }
+
+
+def run(e: Engine, stream: list[tuple[int, bytes]], changelog: dict, journeys: dict) -> None:  # type: ignore[type-arg]
+    for offset, (partition, value) in enumerate(stream):
+        e.on_raw(partition, offset, value)
+        if offset % 500 == 499:
+            pump(e, changelog, journeys)
+    pump(e, changelog, journeys)
+    e.tick(idle_now_ms=0)
+    pump(e, changelog, journeys)
+
+
+def test_restoring_from_the_changelog_midway_gives_the_same_journeys() -> None:
+    stream = encoded(6_000)
+    straight: dict[str, dict[str, Any]] = {}
+    run(engine(), stream, {}, straight)
+
+    changelog: dict[tuple[int, bytes], bytes | None] = {}
+    journeys: dict[str, dict[str, Any]] = {}
+    half = len(stream) // 2
+    first = engine()
+    run(first, stream[:half], changelog, journeys)
+    restored = Engine(SETTINGS, SERDE, partitions=PARTITIONS)
+    for record in journeys["identity"]["links"]:  # every instance reads the identity topic in full
+        restored.on_identity(record)
+    for p in range(PARTITIONS):
+        restored.own_router(p)
+        restored.own_task(p)
+    for (partition, key), value in changelog.items():
+        restored.restore(partition, key, value)
+    restored.finish_restore(set(range(PARTITIONS)))
+    for task in restored.tasks.values():
+        restored.reconcile(task)
+    run(restored, stream[half:], changelog, journeys)
+    assert final(journeys) == final(straight)
+
+
+def test_a_resent_event_is_dropped_after_a_restore() -> None:
+    stream = encoded(200)
+    changelog: dict[tuple[int, bytes], bytes | None] = {}
+    first = engine()
+    run(first, stream, changelog, {})
+    restored = engine()
+    for (partition, key), value in changelog.items():
+        restored.restore(partition, key, value)
+    restored.finish_restore(set(range(PARTITIONS)))
+    partition, value = stream[0]
+    restored.on_raw(partition, 0, value)
+    assert restored.stats.duplicates == 1
+
+
+def test_undecodable_record_becomes_a_dead_letter_with_its_origin() -> None:
+    e = engine()
+    e.on_raw(2, 41, b"\xc3\x01garbage")
+    (out,) = e.out
+    letter = SERDE.codec("DeadLetter").decode(out.value or b"")
+    assert out.topic == "deadletter"
+    assert (letter["original_partition"], letter["original_offset"]) == (2, 41)
