@@ -1,4 +1,5 @@
 -- _scope_journeys: one row per journey of scope_touchpoints, with what the rules need to know about it.
+-- channel_count, touchpoint_count: from the journey record (cheap filters for rules that need several).
 -- idle_s: seconds between its last touchpoint and the newest event time in the warehouse (how long it
 -- has been quiet, which settles the abandonment rules).
 create or replace temp table scope_journeys as
@@ -21,6 +22,8 @@ select j.journey_id
      , j.status
      , j.country
      , j.outcome
+     , j.channel_count
+     , j.touchpoint_count
      , l.first_time
      , l.last_time
      , epoch(w.newest) - epoch(l.last_time) as idle_s

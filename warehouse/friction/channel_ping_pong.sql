@@ -1,12 +1,13 @@
 -- channel_ping_pong: the channel sequence (consecutive repeats collapsed) holds X, Y, X, Y within $window_s
 -- evidence: the first touchpoint of each of the four runs (first occurrence in the journey)
 
--- section: runs of one channel
+-- section: runs of one channel, in journeys that can hold four (two channels, four touchpoints)
 with runs as (
     select journey_id, position, event_id, event_time, channel, coalesce(step, page) as step
     from (
         select *, lag(channel) over (partition by journey_id order by position) as previous_channel
         from scope_touchpoints
+        where journey_id in (select journey_id from scope_journeys where channel_count >= 2 and touchpoint_count >= 4)
     )
     where previous_channel is distinct from channel
 )
