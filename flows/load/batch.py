@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -37,9 +37,9 @@ __all__ = [
 _DECODE_NAMESPACE = uuid.UUID("6f1c1b7a-57d5-4d1e-9a43-3f0cbb1c2d10")
 
 
-@dataclass(frozen=True)
-class RawRecord:
-    """A record as Kafka returned it."""
+class RawRecord(NamedTuple):
+    """A record as Kafka returned it (a NamedTuple: built ~3x faster than a frozen dataclass,
+    which counts at a few hundred thousand records per batch)."""
 
     topic: str
     partition: int
