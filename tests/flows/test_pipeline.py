@@ -113,3 +113,53 @@ def test_journeys_flows_run_loads_and_prints_a_summary(
     result = CliRunner().invoke(flows_app, ["run"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "journeys-pipeline" in result.output and "touchpoints 40" in result.output
+
+
+def test_a_reversioned_journey_and_an_identity_merge_reach_the_warehouse(
+    pipeline_settings: Settings, tmp_path: Path
+) -> None:
+    from loader_records import link
+
+    settings = _with_checks(pipeline_settings, tmp_path / "checks.yaml", 60)
+    now = datetime.now(UTC).replace(microsecond=0)
+    anon = [("anonymous_id", "anon-7")]
+    produce(settings, "stitched", [stitched(e, customer="anon-c", journey_id="j-old", at=now) for e in ("e1", "e2")])
+    produce(settings, "stitched", [stitched("e3", customer="anon-c", journey_id="j-open", at=now)])
+    produce(
+        settings,
+        "journeys",
+        [
+            journey("j-old", ["e1", "e2"], customer="anon-c", identifiers=anon, start=now),
+            journey("j-open", ["e3"], customer="anon-c", status="open", identifiers=anon, start=now),
+        ],
+    )
+    pipeline(settings)
+
+    # the customer logs in: the stitcher merges the identities and re-emits the open journey
+    produce(settings, "identity", [link(("customer_id", "c-7"), ("anonymous_id", "anon-7"), canonical="c-7")])
+    produce(settings, "stitched", [stitched("e4", customer="c-7", journey_id="j-open", at=now)])
+    produce(
+        settings,
+        "journeys",
+        [
+            journey(
+                "j-open",
+                ["e3", "e4"],
+                customer="c-7",
+                version=2,
+                identifiers=[*anon, ("customer_id", "c-7")],
+                start=now,
+            )
+        ],
+    )
+    summary = pipeline(settings)
+    assert summary["load"]["reattributed"] == 1
+
+    con = connect(settings.duckdb_path)
+    try:
+        journeys = con.execute("select journey_id, customer_id, version, touchpoint_count from journeys order by 1")
+        assert journeys.fetchall() == [("j-old", "c-7", 1, 2), ("j-open", "c-7", 2, 2)]
+        assert con.execute("select distinct customer_id from touchpoints").fetchall() == [("c-7",)]
+        assert con.execute("select count(*) from journey_versions").fetchone() == (3,)
+    finally:
+        con.close()
