@@ -210,6 +210,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--rate", type=int, default=5_000, help="Steady produce rate of the latency run, ev/s.")
     parser.add_argument("--seconds", type=float, default=20.0, help="Length of the latency run, s.")
+    parser.add_argument("--latency-only", action="store_true", help="Skip the throughput and restore runs.")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("kafka").setLevel(logging.ERROR)
@@ -223,35 +224,8 @@ def main() -> None:
         stream = events(args.events, args.customers)
         encoded = [(identity_key(e), codec.encode(e)) for e in stream]
         print(f"stitcher benchmark: {args.events:,} events of {args.customers:,} customers, 8 partitions")
-
-        full = topic_set(base, admin, "full")
-        lean = topic_set(base, admin, "lean")
-        created += [full, lean]
-        producer_ceiling = produce(full, encoded)
-        produce(lean, encoded)
-        consumer_ceiling = consume_ceiling(full, len(encoded))
-        print(f"  bare producer ceiling (acks=all, idempotent):    {producer_ceiling:>10,.0f} msg/s")
-        print(f"  bare consumer ceiling (read_committed):          {consumer_ceiling:>10,.0f} msg/s")
-
-        group = f"bench-{uuid.uuid4().hex[:6]}"
-        stats = stitch(full, group)
-        rate_full = stats.consumed / max(stats.busy_s, 1e-9)
-        print(
-            f"  stitcher, stitched output on:                    {rate_full:>10,.0f} ev/s "
-            f"({stats.consumed:,} events in {stats.busy_s:.1f} s, {stats.journeys_emitted:,} journey records)"
-        )
-        lean_stats = stitch(lean, f"{group}-lean", emit_stitched=False)
-        rate_lean = lean_stats.consumed / max(lean_stats.busy_s, 1e-9)
-        print(
-            f"  stitcher, stitched output off:                   {rate_lean:>10,.0f} ev/s "
-            f"({lean_stats.consumed:,} events in {lean_stats.busy_s:.1f} s)"
-        )
-        target = min(30_000, 0.8 * producer_ceiling)
-        print(f"  throughput target: >= {target:,.0f} ev/s (30,000, or 80% of the producer ceiling if lower)")
-
-        restored = stitch(full, group)
-        print(f"  restore after restart (all 16 partitions):       {restored.restore_s:>10.2f} s")
-
+        if not args.latency_only:
+            throughput(base, admin, created, encoded)
         live = topic_set(base, admin, "latency")
         created.append(live)
         samples = latency(live, codec, rate=args.rate, seconds=args.seconds, customers=args.customers)
@@ -259,7 +233,8 @@ def main() -> None:
             p50 = statistics.median(samples)
             p99 = statistics.quantiles(samples, n=100)[98] if len(samples) >= 100 else max(samples)
             print(
-                f"  latency at {args.rate:,} ev/s, produce -> stitched: p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms"
+                f"  latency at {args.rate:,} ev/s, produce -> stitched: p50 {p50 * 1000:,.0f} ms, "
+                f"p99 {p99 * 1000:,.0f} ms"
             )
         else:
             print("  latency: no stitched event was read back; see the worker log")
@@ -268,6 +243,37 @@ def main() -> None:
         if names:
             admin.delete_topics(names, raise_errors=False)
         admin.close()
+
+
+def throughput(base: Settings, admin: Any, created: list[Settings], encoded: list[tuple[bytes, bytes]]) -> None:
+    """Bare ceilings, the stitcher with and without stitched output, restore time."""
+    full = topic_set(base, admin, "full")
+    lean = topic_set(base, admin, "lean")
+    created += [full, lean]
+    producer_ceiling = produce(full, encoded)
+    produce(lean, encoded)
+    consumer_ceiling = consume_ceiling(full, len(encoded))
+    print(f"  bare producer ceiling (acks=all, idempotent):    {producer_ceiling:>10,.0f} msg/s")
+    print(f"  bare consumer ceiling (read_committed):          {consumer_ceiling:>10,.0f} msg/s")
+
+    group = f"bench-{uuid.uuid4().hex[:6]}"
+    stats = stitch(full, group)
+    rate_full = stats.consumed / max(stats.busy_s, 1e-9)
+    print(
+        f"  stitcher, stitched output on:                    {rate_full:>10,.0f} ev/s "
+        f"({stats.consumed:,} events in {stats.busy_s:.1f} s, {stats.journeys_emitted:,} journey records)"
+    )
+    lean_stats = stitch(lean, f"{group}-lean", emit_stitched=False)
+    rate_lean = lean_stats.consumed / max(lean_stats.busy_s, 1e-9)
+    print(
+        f"  stitcher, stitched output off:                   {rate_lean:>10,.0f} ev/s "
+        f"({lean_stats.consumed:,} events in {lean_stats.busy_s:.1f} s)"
+    )
+    target = min(30_000, 0.8 * producer_ceiling)
+    print(f"  throughput target: >= {target:,.0f} ev/s (30,000, or 80% of the producer ceiling if lower)")
+
+    restored = stitch(full, group)
+    print(f"  restore after restart (all 16 partitions):       {restored.restore_s:>10.2f} s")
 
 
 if __name__ == "__main__":
