@@ -8,7 +8,7 @@ The flow only orchestrates (the work is in plain functions that take a DuckDB co
 3. **scores** (task): ``flows.scoring.score_journeys(con, changed_only=True)``.
 4. **clear changes** (task): empties ``journey_changes`` up to the snapshot friction and
    scores worked on, in one transaction; skipped when either step is not installed, so they
-   catch up later.
+   catch up later. When no journey changed, steps 2-4 are skipped.
 5. **quality** (task): every data-quality check, written to ``dq_results``; a failed check
    fails the run with a message that says what is wrong.
 
@@ -20,6 +20,7 @@ serves it on an interval with ``flow.serve``.
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -151,9 +152,27 @@ def _snapshot(con: duckdb.DuckDBPyConnection) -> datetime | None:
 
 
 def _open(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """The run's one connection; waits up to ``lock_wait_s`` while another process holds the file
+    (an analyst's `journeys sql`, a run that is finishing), then fails with what to do."""
+    from journeys.errors import ConfigurationError
     from warehouse.db import connect
 
-    return connect(settings.duckdb_path)
+    deadline = time.monotonic() + settings.flows.lock_wait_s
+    waited = False
+    while True:
+        try:
+            return connect(settings.duckdb_path)
+        except ConfigurationError as exc:
+            if not isinstance(exc.__cause__, duckdb.IOException) or time.monotonic() >= deadline:
+                raise
+            if not waited:
+                get_run_logger().warning(
+                    "the warehouse %s is held open by another process; waiting up to %.0f s",
+                    settings.duckdb_path,
+                    settings.flows.lock_wait_s,
+                )
+                waited = True
+            time.sleep(1.0)
 
 
 @flow(name=PIPELINE_NAME, log_prints=True)
@@ -165,11 +184,16 @@ def pipeline(settings: Settings | None = None, max_batches: int | None = None, c
     try:
         summary: dict[str, Any] = {"load": _retrying(load_task, settings)(con, settings, max_batches)}
         up_to = _snapshot(con)
-        friction = _retrying(friction_task, settings)(con, settings)
-        scores = _retrying(scores_task, settings)(con, settings)
-        summary |= {"friction": friction, "scores": scores}
-        if friction is not None and scores is not None:
-            summary["changes_cleared"] = clear_changes_task(con, up_to)
+        if up_to is None:
+            # Nothing new or changed since the last run: friction and scores would rework nothing.
+            logger.info("no journey changed since the last run; friction and scores skipped")
+            summary |= {"friction": {}, "scores": 0}
+        else:
+            friction = _retrying(friction_task, settings)(con, settings)
+            scores = _retrying(scores_task, settings)(con, settings)
+            summary |= {"friction": friction, "scores": scores}
+            if friction is not None and scores is not None:
+                summary["changes_cleared"] = clear_changes_task(con, up_to)
         if checks:
             summary["quality"] = quality_task(con, settings, _run_id())
     finally:

@@ -311,6 +311,9 @@ class FlowSettings(BaseSettings):
     )
     retries: int = Field(2, ge=0, le=10, description="Retries of a task that failed with a retryable error.")
     retry_delay_s: float = Field(5.0, ge=0, le=600, description="First retry delay, in s (doubles per retry).")
+    lock_wait_s: float = Field(
+        60.0, ge=0, le=3600, description="How long a run waits for a warehouse another process holds open, in s."
+    )
 
 
 class SimulatorSettings(BaseSettings):

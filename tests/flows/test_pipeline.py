@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -163,3 +165,39 @@ def test_a_reversioned_journey_and_an_identity_merge_reach_the_warehouse(
         assert con.execute("select count(*) from journey_versions").fetchone() == (3,)
     finally:
         con.close()
+
+
+def _hold(path: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process holding the warehouse open (as an analyst's `journeys sql` would)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    code = f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('open', flush=True); time.sleep({seconds})"
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+    return holder
+
+
+def test_a_run_waits_for_a_warehouse_held_by_another_process(pipeline_settings: Settings, tmp_path: Path) -> None:
+    settings = _with_checks(pipeline_settings, tmp_path / "checks.yaml", 60)
+    settings = settings.model_copy(update={"flows": settings.flows.model_copy(update={"lock_wait_s": 60})})
+    holder = _hold(settings.duckdb_path, 2)
+    try:
+        summary = pipeline(settings)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert summary["load"]["caught_up"]
+
+
+def test_a_warehouse_held_too_long_fails_the_run_with_what_to_do(pipeline_settings: Settings, tmp_path: Path) -> None:
+    from journeys.errors import ConfigurationError
+
+    settings = pipeline_settings.model_copy(
+        update={"flows": pipeline_settings.flows.model_copy(update={"lock_wait_s": 0})}
+    )
+    holder = _hold(settings.duckdb_path, 60)
+    try:
+        with pytest.raises(ConfigurationError, match="Another process may hold it open"):
+            pipeline(settings)
+    finally:
+        holder.kill()
+        holder.wait()
