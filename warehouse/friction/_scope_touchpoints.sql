@@ -18,6 +18,8 @@ select jt.journey_id
      , jt.duration_ms
      , jt.survey_kind
      , jt.survey_score
+     -- the channel of the touchpoint before (channel switches, ping-pong): one window pass shared by the rules
+     , lag(jt.channel) over (partition by jt.journey_id order by jt.position) as previous_channel
 from journey_touchpoints as jt
 where jt.journey_id in (
     select journey_id

@@ -4,12 +4,9 @@
 -- section: runs of one channel, in journeys that can hold four (two channels, four touchpoints)
 with runs as (
     select journey_id, position, event_id, event_time, channel, coalesce(step, page) as step
-    from (
-        select *, lag(channel) over (partition by journey_id order by position) as previous_channel
-        from scope_touchpoints
-        where journey_id in (select journey_id from scope_journeys where channel_count >= 2 and touchpoint_count >= 4)
-    )
+    from scope_touchpoints
     where previous_channel is distinct from channel
+      and journey_id in (select journey_id from scope_journeys where channel_count >= 2 and touchpoint_count >= 4)
 )
 
 , windows as (

@@ -4,10 +4,7 @@ with switches as (
     select journey_id
          , count(*) as touchpoints
          , count(*) filter (where previous_channel is not null and previous_channel <> channel) as channel_switches
-    from (
-        select journey_id, channel, lag(channel) over (partition by journey_id order by position) as previous_channel
-        from scope_touchpoints
-    )
+    from scope_touchpoints
     group by journey_id
 )
 
