@@ -82,13 +82,18 @@ class Stats:
 class Router:
     partition: int
     dedup: DedupWindow
+    announced: int = 0  # newest event time told to every journey partition
 
 
 @dataclass
 class JourneyTask:
     partition: int
     customers: dict[Ident, jl.Customer] = field(default_factory=dict)
-    max_time: int = 0
+    max_time: int = 0  # newest event time seen here, or the wall clock while idle
+    sources: dict[int, int] = field(default_factory=dict)  # raw partition -> its newest event time
+    heard: dict[int, float] = field(default_factory=dict)  # raw partition -> last word (monotonic)
+    started: float = field(default_factory=time.monotonic)
+    last_clock: int = 0
     last_input_wall: float = field(default_factory=time.monotonic)
     changed: set[Ident] = field(default_factory=set)
     deadlines: list[tuple[int, Ident]] = field(default_factory=list)
@@ -98,6 +103,21 @@ class JourneyTask:
 
     def open_journeys(self) -> int:
         return sum(1 for c in self.customers.values() for m in c.metas.values() if m.get("open"))
+
+    def clock(self, idle_after_s: float, partitions: int) -> int:
+        """Event time this partition has certainly reached: the slowest raw partition that is
+        still sending (a backlog drained one partition at a time must not make the others'
+        events late); when none is, the newest time known. Never goes back; stands still
+        until every raw partition has spoken or ``idle_after_s`` passed since the start."""
+        now = time.monotonic()
+        if len(self.sources) < partitions and now - self.started < idle_after_s:
+            return self.last_clock
+        active = [t for s, t in self.sources.items() if now - self.heard.get(s, 0.0) < idle_after_s]
+        clock = min(active) if active else max([self.max_time, *self.sources.values()])
+        if clock > self.last_clock:
+            self.last_clock = clock
+            self.meta_changed = True
+        return self.last_clock
 
 
 def _unidentified(event: dict[str, Any]) -> Ident:
@@ -216,12 +236,26 @@ class Engine:
         for header, raw in unpack(value):
             self._on_entry(task, header, raw)
 
+    def _watermark(self, task: JourneyTask) -> int:
+        return task.clock(self.settings.idle_after_s, self.partitions) - self.lateness_ms
+
     def _on_entry(self, task: JourneyTask, header: dict[str, Any], raw: bytes) -> None:
+        if header["k"] == "w":  # a raw partition's progress
+            source, t = header["s"], header["t"]
+            task.heard[source] = time.monotonic()
+            if t > task.sources.get(source, -1):
+                task.sources[source] = t
+                task.meta_changed = True
+            return
         root: Ident = (header["r"][0], header["r"][1])
         actual = self.graph.find(root)
         if actual != root:  # merged after routing: follow the customer
             self.stats.forwarded += 1
             header = {**header, "r": actual}
+            if header["k"] == "e" and "late" not in header:
+                # Lateness is judged here, where the event arrived in order with its raw
+                # partition's progress; the detour to the winner's partition is ours, not late.
+                header["late"] = header["tp"]["event_time"] < self._watermark(task)
             target = partition_for(actual, self.partitions)
             if target == task.partition:
                 self._on_entry(task, header, raw)
@@ -235,8 +269,8 @@ class Engine:
         if tp["event_time"] > task.max_time:
             task.max_time = tp["event_time"]
             task.meta_changed = True
-        watermark = task.max_time - self.lateness_ms
-        tp["late"] = tp["event_time"] < watermark
+        watermark = self._watermark(task)
+        tp["late"] = header["late"] if "late" in header else tp["event_time"] < watermark
         customer = task.customers.get(root)
         if customer is None:
             customer = task.customers[root] = jl.Customer(customer_label(root))
@@ -285,7 +319,7 @@ class Engine:
         customer = task.customers.get(root)
         if customer is None:
             customer = task.customers[root] = jl.Customer(customer_label(root))
-        jl.merge_customer(customer, other, self.rules, task.max_time - self.lateness_ms)
+        jl.merge_customer(customer, other, self.rules, self._watermark(task))
         task.changed.add(root)
         self._schedule(task, root, customer)
 
@@ -315,8 +349,9 @@ class Engine:
             clock = None if idle_now_ms is None else idle_now_ms if force else idle_now_ms - idle_ms
             if clock is not None and idle and clock > task.max_time:
                 task.max_time = clock
+                task.heard.clear()  # every source is quiet: the newest time known counts
                 task.meta_changed = True
-            watermark = task.max_time - self.lateness_ms
+            watermark = self._watermark(task)
             while task.deadlines and task.deadlines[0][0] <= watermark:
                 _, root = heapq.heappop(task.deadlines)
                 customer = task.customers.get(root)
@@ -333,7 +368,7 @@ class Engine:
 
     def _emit(self, task: JourneyTask, root: Ident, customer: jl.Customer) -> None:
         identifiers = [{"type": t, "value": v} for t, v in self.graph.identifiers(root)[:MAX_LISTED_IDENTIFIERS]]
-        watermark = task.max_time - self.lateness_ms
+        watermark = self._watermark(task)
         for record in jl.journey_records(customer, self.rules, watermark, identifiers=identifiers, now_ms=self.clock()):
             meta = customer.metas.get(record["journey_id"])
             if meta is not None:
@@ -344,7 +379,17 @@ class Engine:
     # -- checkpoint ----------------------------------------------------------------------
 
     def flush_batches(self) -> None:
-        """Turn the routed entries into repartition messages (one per target partition)."""
+        """Turn the routed entries into repartition messages (one per target partition).
+
+        Each router whose newest event time advanced tells every journey partition (a tiny
+        entry), so a journey partition's clock follows its slowest input, not its fastest.
+        """
+        for router in self.routers.values():
+            newest = router.dedup.max_time
+            if newest > router.announced:
+                router.announced = newest
+                for target in range(self.partitions):
+                    self.batches.setdefault(target, []).append(({"k": "w", "s": router.partition, "t": newest}, b""))
         for target, entries in self.batches.items():
             chunk: list[tuple[dict[str, Any], bytes]] = []
             size = 0
@@ -401,7 +446,9 @@ class Engine:
                 self.out.append(Output("changelog", b"c:" + orjson.dumps(root), state, task.partition))
             task.changed = set()
             if task.meta_changed:
-                self.out.append(Output("changelog", b"w", orjson.dumps({"max": task.max_time}), task.partition))
+                sources = {str(s): t for s, t in task.sources.items()}
+                clocks = {"max": task.max_time, "clock": task.last_clock, "sources": sources}
+                self.out.append(Output("changelog", b"w", orjson.dumps(clocks), task.partition))
                 task.meta_changed = False
         out, self.out = self.out, []
         return out
@@ -422,7 +469,11 @@ class Engine:
         if task is None:
             return
         if key == b"w" and value is not None:
-            task.max_time = orjson.loads(value)["max"]
+            clocks = orjson.loads(value)
+            task.max_time = clocks["max"]
+            task.last_clock = clocks.get("clock", 0)
+            task.sources = {int(s): t for s, t in clocks.get("sources", {}).items()}
+            task.heard = dict.fromkeys(task.sources, time.monotonic())
         elif key.startswith(b"c:"):
             raw_root = orjson.loads(key[2:])
             root = (raw_root[0], raw_root[1])

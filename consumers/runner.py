@@ -8,8 +8,8 @@ outputs inside the open transaction and checkpoints every ``commit_interval_ms``
 
 ``until_idle_s``: exit once every raw and repartition partition of the group is
 committed up to its end and nothing arrived for that long (what ``journeys demo`` and
-the tests use). Before exiting, each journey partition's event clock catches up with the
-wall clock (as after ``idle_after_s`` of silence), so quiet journeys close.
+the tests use). The event clock is not forced forward at exit: a journey still open then
+(its customer may come back) stays open, and a later run continues where this one stopped.
 """
 
 from __future__ import annotations
@@ -237,7 +237,6 @@ class Stitcher:
                     self._report(engine, consumer, rate)
                 if self.until_idle_s is not None and now - last_input >= self.until_idle_s:
                     if self._caught_up(consumer):
-                        engine.tick(idle_now_ms=_wall_ms(), force=True)
                         self._commit(engine, checkpointer, consumer, flush=True)
                         break
                     last_input = now - self.until_idle_s + 1.0  # check again in a second

@@ -54,9 +54,10 @@ def customer_stream(events: int, customers: int, *, seed: int = 7, span_s: int =
                 }
             )
     out.sort(key=lambda e: e["received_time"])
-    copies = [dict(e) for e in out if rng.random() < 0.01]
-    for copy in copies:
-        out.insert(rng.randrange(len(out)), copy)
+    # A producer's retry comes after the original, within a few hundred events.
+    copies = [(i, dict(e)) for i, e in enumerate(out) if rng.random() < 0.01]
+    for i, copy in reversed(copies):
+        out.insert(min(len(out), i + 1 + rng.randrange(300)), copy)
     return out[: events + len(copies)]
 
 

@@ -85,22 +85,26 @@ def test_alias_merges_two_known_customers_and_a_shared_device_is_stopped(
 
 
 def test_late_and_duplicate_events_are_stitched_once_and_flagged(stitch_settings: Callable[..., Settings]) -> None:
+    # The event clock follows the slowest raw partition: fillers make every partition speak.
     settings = stitch_settings(allowed_lateness_s=60)
+    fillers = [event(200, anonymous_id=f"filler-{i}") for i in range(40)]
     first = event(0, anonymous_id="dup-anon")
     on_time = [first, event(100, anonymous_id="dup-anon"), event(200, anonymous_id="dup-anon")]
     within = event(150, anonymous_id="dup-anon")  # 50 s late: reorders silently
     beyond = event(120, anonymous_id="dup-anon")  # 80 s late: kept, flagged
     garbage = (b"anonymous_id:dup-anon", b"not avro at all")
-    produce(settings, [*on_time, within, beyond, first, dict(within)], raw=[garbage])
+    produce(settings, [*on_time, *fillers])
+    run(settings, until_idle_s=2.0)
+    produce(settings, [within, beyond, first, dict(within)], raw=[garbage])
     (stats,) = run(settings, until_idle_s=2.0)
     assert stats.duplicates == 2 and stats.dead_letters == 1
 
     stitched = read_topic(settings, settings.topics.stitched, "StitchedTouchpoint")
     assert Counter(s["event"]["event_id"] for s in stitched) == Counter(
-        e["event_id"] for e in [*on_time, within, beyond]
+        e["event_id"] for e in [*on_time, *fillers, within, beyond]
     )
     assert [s["event"]["event_id"] for s in stitched if s["late"]] == [beyond["event_id"]]
-    (journey,) = live(latest_journeys(settings))
+    (journey,) = [j for j in live(latest_journeys(settings)) if j["customer_id"] == "anonymous_id:dup-anon"]
     assert [t["event_time"] for t in journey["touchpoints"]] == sorted(t["event_time"] for t in journey["touchpoints"])
     assert journey["late_count"] == 1 and journey["touchpoint_count"] == 5
     (letter,) = read_topic(settings, settings.topics.deadletter, "DeadLetter")
