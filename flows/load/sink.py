@@ -132,7 +132,9 @@ def _staged(batch: DecodedBatch, offsets: Mapping[tuple[str, int], int]) -> dict
                 _offset=pa.array(batch.touchpoint_offsets, type=pa.int64()),
             )
         ),
-        "staged_journeys": records_to_table("Journey", batch.journeys),
+        "staged_journeys": records_to_table(
+            "Journey", batch.journeys, _row=pa.array(range(len(batch.journeys)), type=pa.int64())
+        ),
         "staged_links": records_to_table("IdentityLink", batch.identity_links),
         "staged_failed": pa.Table.from_pylist(batch.failed_events, schema=_FAILED_SCHEMA),
         "staged_offsets": pa.Table.from_pylist(

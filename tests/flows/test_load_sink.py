@@ -204,3 +204,11 @@ def test_properties_land_as_a_json_object_and_empty_ones_as_null(con: duckdb.Duc
         ("e2", None),
     ]
     assert rows(con, "select properties from touchpoints where event_id = 'e1'") == [('{"ab":"b","plan":"pro"}',)]
+
+
+def test_a_version_sent_twice_in_one_batch_is_loaded_once(con: duckdb.DuckDBPyConnection) -> None:
+    written = load(con, j=[journey("j-1", ["e1", "e2"], version=2), journey("j-1", ["e1", "e2"], version=2)])
+    assert written.journeys_changed == 1
+    assert rows(con, "select count(*) from journeys") == [(1,)]
+    assert rows(con, "select count(*) from journey_versions") == [(1,)]
+    assert rows(con, "select count(*) from journey_touchpoints") == [(2,)]
