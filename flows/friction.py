@@ -3,7 +3,8 @@
 Set-based: each rule is one SQL statement over the whole scope, never a loop over
 journeys. A run, in one DuckDB transaction:
 
-1. refresh ``channel_preferences`` from warehouse/channel_preferences.csv;
+1. refresh ``channel_preferences`` from warehouse/channel_preferences.csv, and
+   ``friction_rules`` from the catalogue (so analysts read the rules in SQL);
 2. build the scope: ``scope_touchpoints`` (membership rows of the journeys to rework:
    those in ``journey_changes``, or all) and ``scope_journeys`` (one row per journey,
    with its customer, status, country and how long it has been quiet);
@@ -36,7 +37,7 @@ import duckdb
 from prefect import flow
 
 from flows.rules import Catalogue, FrictionRule, load_catalogue
-from flows.views import sync_channel_preferences
+from flows.views import sync_channel_preferences, sync_friction_rules
 from journeys.errors import ConfigurationError
 from journeys.settings import Settings
 from warehouse.db import read_sql
@@ -117,6 +118,7 @@ def flag_friction(
     con.execute("begin transaction")
     try:
         sync_channel_preferences(con)
+        sync_friction_rules(con, catalogue, detected_at)
         journeys = prepare_scope(con, changed_only=changed_only, lookback_s=catalogue.lookback_s)
         con.execute(_STAGE)
         for rule in catalogue.enabled:

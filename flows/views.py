@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from datetime import datetime
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from journeys.errors import ConfigurationError
 
-__all__ = ["apply_views", "saved_queries", "sync_channel_preferences", "view_files"]
+if TYPE_CHECKING:
+    from flows.rules import Catalogue
+
+__all__ = ["apply_views", "saved_queries", "sync_channel_preferences", "sync_friction_rules", "view_files"]
 
 
 def view_files() -> dict[str, str]:
@@ -82,4 +88,24 @@ def sync_channel_preferences(con: duckdb.DuckDBPyConnection) -> int:
         rows.append((row["country"].strip().upper(), row["channel"].strip().lower(), share, row.get("source")))
     con.execute("delete from channel_preferences")
     con.executemany("insert into channel_preferences values (?, ?, ?, ?)", rows)
+    return len(rows)
+
+
+def sync_friction_rules(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, now: datetime) -> int:
+    """Replace ``friction_rules`` with the catalogue a friction run uses; return its rules."""
+    rows = [
+        (
+            rule.name,
+            rule.description,
+            rule.severity,
+            rule.enabled,
+            json.dumps(dict(rule.parameters), sort_keys=True),
+            rule.sql_path,
+            catalogue.version,
+            now,
+        )
+        for rule in catalogue.rules
+    ]
+    con.execute("delete from friction_rules")
+    con.executemany("insert into friction_rules values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return len(rows)

@@ -211,3 +211,12 @@ def test_an_earlier_contact_arriving_late_flags_the_later_journey_and_requeues_i
     flag_friction(con)
     assert _points(con) == [("b", "repeat_contact")]
     assert con.execute("select journey_id from journey_changes order by 1").fetchall() == [("a",), ("b",)]
+
+
+def test_the_catalogue_is_readable_in_sql(con: duckdb.DuckDBPyConnection) -> None:
+    flag_friction(con)
+    row = con.execute(
+        "select severity, enabled, parameters->>'$.window_ms', sql_path from friction_rules where rule = 'rage_click'"
+    ).fetchone()
+    assert row == ("medium", True, "2000", "friction/rage_click.sql")
+    assert con.execute("select count(*) from friction_rules").fetchone() == (len(load_catalogue().rules),)

@@ -1,10 +1,11 @@
--- friction_detail: every friction point with its journey's customer, kind and country
+-- friction_detail: every friction point with its rule's description and its journey's customer, kind and country
 create or replace view friction_detail as
 select f.journey_id
      , j.customer_id
      , j.kind
      , j.country
      , f.rule
+     , r.description as rule_description
      , f.severity
      , f.channel
      , f.step
@@ -13,6 +14,7 @@ select f.journey_id
      , f.touchpoint_ids
      , f.detected_at
 from friction_points as f
-join journeys as j on j.journey_id = f.journey_id;
+join journeys as j on j.journey_id = f.journey_id
+left join friction_rules as r on r.rule = f.rule;
 
-comment on view friction_detail is 'every friction point with its journey''s customer, kind and country';
+comment on view friction_detail is 'every friction point with its rule''s description and its journey''s customer, kind and country';
