@@ -41,13 +41,16 @@ def _print_summary(summary: dict[str, Any]) -> None:
 def run(
     max_batches: Annotated[int, typer.Option(help="Stop the load after this many batches (0: until caught up).")] = 0,
     checks: Annotated[bool, typer.Option(help="Run the data-quality checks at the end.")] = True,
+    rework_all: Annotated[
+        bool, typer.Option("--all", help="Friction and scores over every journey (after editing rules or weights).")
+    ] = False,
 ) -> None:
     """Run the pipeline once: load new records, friction and scores of changed journeys, quality checks."""
     from flows.pipeline import pipeline
 
     # No settings parameter: the flow builds them from the environment, so no credential is
     # stored with the flow run's parameters in Prefect.
-    summary = pipeline(max_batches=max_batches or None, checks=checks)
+    summary = pipeline(max_batches=max_batches or None, checks=checks, rework_all=rework_all)
     _print_summary(summary)
 
 

@@ -94,22 +94,24 @@ def load_task(con: duckdb.DuckDBPyConnection, settings: Settings, max_batches: i
 
 
 @task(name="friction", cache_policy=NO_CACHE)
-def friction_task(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, int] | None:
+def friction_task(
+    con: duckdb.DuckDBPyConnection, settings: Settings, changed_only: bool = True
+) -> dict[str, int] | None:
     step = optional_step("flows.friction", "flag_friction")
     if step is None:
         get_run_logger().warning("friction: flows.friction is not installed; skipped (journey_changes kept)")
         return None
-    counts: dict[str, int] = step(con, rules=settings.flows.rules_path, changed_only=True)
+    counts: dict[str, int] = step(con, rules=settings.flows.rules_path, changed_only=changed_only)
     return counts
 
 
 @task(name="scores", cache_policy=NO_CACHE)
-def scores_task(con: duckdb.DuckDBPyConnection, settings: Settings) -> int | None:
+def scores_task(con: duckdb.DuckDBPyConnection, settings: Settings, changed_only: bool = True) -> int | None:
     step = optional_step("flows.scoring", "score_journeys")
     if step is None:
         get_run_logger().warning("scores: flows.scoring is not installed; skipped (journey_changes kept)")
         return None
-    return int(step(con, config=settings.flows.scoring_path, changed_only=True))
+    return int(step(con, config=settings.flows.scoring_path, changed_only=changed_only))
 
 
 def clear_changes(con: duckdb.DuckDBPyConnection, up_to: datetime | None) -> int:
@@ -176,21 +178,28 @@ def _open(settings: Settings) -> duckdb.DuckDBPyConnection:
 
 
 @flow(name=PIPELINE_NAME, log_prints=True)
-def pipeline(settings: Settings | None = None, max_batches: int | None = None, checks: bool = True) -> dict[str, Any]:
-    """Load new records, rework the changed journeys (friction, scores), then check data quality."""
+def pipeline(
+    settings: Settings | None = None, max_batches: int | None = None, checks: bool = True, rework_all: bool = False
+) -> dict[str, Any]:
+    """Load new records, rework the changed journeys (friction, scores), then check data quality.
+
+    ``rework_all``: friction and scores over every journey, e.g. after editing the rule
+    catalogue or the score weights.
+    """
     settings = settings or Settings()
     logger = get_run_logger()
     con = _open(settings)
     try:
         summary: dict[str, Any] = {"load": _retrying(load_task, settings)(con, settings, max_batches)}
         up_to = _snapshot(con)
-        if up_to is None:
+        if up_to is None and not rework_all:
             # Nothing new or changed since the last run: friction and scores would rework nothing.
             logger.info("no journey changed since the last run; friction and scores skipped")
             summary |= {"friction": {}, "scores": 0}
         else:
-            friction = _retrying(friction_task, settings)(con, settings)
-            scores = _retrying(scores_task, settings)(con, settings)
+            changed_only = not rework_all
+            friction = _retrying(friction_task, settings)(con, settings, changed_only)
+            scores = _retrying(scores_task, settings)(con, settings, changed_only)
             summary |= {"friction": friction, "scores": scores}
             if friction is not None and scores is not None:
                 summary["changes_cleared"] = clear_changes_task(con, up_to)

@@ -49,6 +49,11 @@ def test_the_pipeline_loads_reworks_changed_journeys_and_checks(pipeline_setting
 
     again = pipeline(settings)
     assert again["load"]["batches"] == 0
+    assert (again["friction"], again["scores"]) == ({}, 0)  # nothing changed: nothing reworked
+
+    everything = pipeline(settings, rework_all=True)
+    if both:
+        assert everything["scores"] == 10
 
 
 def test_a_failed_check_fails_the_flow_run_after_the_load_committed(
