@@ -220,3 +220,26 @@ def test_the_catalogue_is_readable_in_sql(con: duckdb.DuckDBPyConnection) -> Non
     ).fetchone()
     assert row == ("medium", True, "2000", "friction/rage_click.sql")
     assert con.execute("select count(*) from friction_rules").fetchone() == (len(load_catalogue().rules),)
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"rules": [], "lookback_s": -1}, "field `lookback_s` must be a number of seconds >= 0"),
+        ({"rules": [], "lookbak_s": 1}, "field `lookbak_s` is unknown"),
+        ({"rule": []}, "expected a mapping with a `rules` list"),
+    ],
+    ids=["negative-lookback", "misspelt-top-level-field", "no-rules-list"],
+)
+def test_a_bad_catalogue_top_level_is_named(document: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        parse_catalogue(document, base=default_catalogue_path().parent)
+
+
+def test_every_rule_file_is_in_the_catalogue_and_says_what_it_detects() -> None:
+    folder = default_catalogue_path().parent / "friction"
+    files = {f"friction/{path.name}" for path in folder.glob("*.sql") if not path.name.startswith("_")}
+    catalogue = load_catalogue()
+    assert files == {rule.sql_path for rule in catalogue.rules}
+    for rule in catalogue.rules:
+        assert rule.sql.startswith(f"-- {rule.name}: "), f"{rule.sql_path} should start with `-- {rule.name}: ...`"
