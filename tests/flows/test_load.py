@@ -64,10 +64,11 @@ def test_a_rerun_loads_nothing_twice(pipeline_settings: Settings) -> None:
     assert _counts(pipeline_settings) == (300, 30, 300, 1, 2)
 
 
-def test_small_batches_end_with_the_same_tables_as_one_big_batch(pipeline_settings: Settings) -> None:
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_small_batches_end_with_the_same_tables_as_one_big_batch(pipeline_settings: Settings, prefetch: bool) -> None:
     _fill(pipeline_settings)
     small = pipeline_settings.model_copy(
-        update={"flows": pipeline_settings.flows.model_copy(update={"batch_max_records": 100})}
+        update={"flows": pipeline_settings.flows.model_copy(update={"batch_max_records": 100, "prefetch": prefetch})}
     )
     con = connect(small.duckdb_path)
     try:
