@@ -6,7 +6,7 @@
 
 -- section: assisted contacts in scope
 with contacts as (
-    select s.journey_id, s.position, s.event_id, s.event_time, s.channel, coalesce(s.step, s.page) as step
+    select s.journey_id, s.position, s.event_id, s.event_time, s.channel, coalesce(s.step, s.page, s.intent) as step
          , j.customer_id
     from scope_touchpoints as s
     join scope_journeys as j on j.journey_id = s.journey_id
