@@ -139,6 +139,7 @@ class Engine:
             max_ms=stitcher.max_journey_s * 1000,
             max_touchpoints=stitcher.max_journey_touchpoints,
             terminal=frozenset(stitcher.terminal_event_types),
+            retention_ms=stitcher.closed_retention_s * 1000,
         )
         self.lateness_ms = stitcher.allowed_lateness_s * 1000
         self.graph = IdentityGraph(
@@ -365,6 +366,11 @@ class Engine:
                 task.changed.add(root)
                 if not customer.tps:
                     del task.customers[root]
+                else:  # come back when the oldest journey may be dropped
+                    first = jl.segment(customer.tps, self.rules, watermark)[0]
+                    ended = customer.tps[first.end - 1]["event_time"]
+                    horizon = max(self.rules.inactivity_ms, self.rules.retention_ms)
+                    heapq.heappush(task.deadlines, (max(ended + horizon + 1, watermark + 1), root))
 
     def _emit(self, task: JourneyTask, root: Ident, customer: jl.Customer) -> None:
         identifiers = [{"type": t, "value": v} for t, v in self.graph.identifiers(root)[:MAX_LISTED_IDENTIFIERS]]

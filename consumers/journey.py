@@ -84,6 +84,7 @@ class Rules:
     max_ms: int
     max_touchpoints: int
     terminal: frozenset[str]
+    retention_ms: int = 0  # closed journeys stay in state at least this long behind the watermark
 
 
 @dataclass(frozen=True)
@@ -270,14 +271,17 @@ def evict(customer: Customer, rules: Rules, watermark: int) -> int:
     """Drop closed, emitted journeys that no event within the allowed lateness can change.
 
     A closed journey that ended an inactivity gap before the watermark cannot gain a
-    touchpoint from an event at or after the watermark. Returns how many were dropped.
+    touchpoint from an event at or after the watermark; it is kept ``retention_ms`` anyway,
+    so that an anonymous customer's touchpoints merged in later (a device linked by a login
+    days after) still join it. Returns how many were dropped.
     """
+    horizon = max(rules.inactivity_ms, rules.retention_ms)
     segments = segment(customer.tps, rules, watermark)
     keep_from = 0
     for seg in segments:
         jid = journey_id(customer.label, customer.tps[seg.start]["event_id"])
         ended = customer.tps[seg.end - 1]["event_time"]
-        if seg.status != "closed" or jid in customer.dirty or watermark - ended <= rules.inactivity_ms:
+        if seg.status != "closed" or jid in customer.dirty or watermark - ended <= horizon:
             break
         keep_from = seg.end
     if keep_from == 0:
