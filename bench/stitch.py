@@ -129,9 +129,7 @@ def latency(settings: Settings, codec: Any, *, rate: int, seconds: float, custom
     from consumers.api import spawn_worker
 
     group = f"bench-latency-{uuid.uuid4().hex[:6]}"
-    run_settings = settings.model_copy(
-        update={"stitcher": StitcherSettings(group_id=group, commit_interval_ms=100, status_interval_s=5.0)}
-    )
+    run_settings = settings.model_copy(update={"stitcher": StitcherSettings(group_id=group, status_interval_s=5.0)})
     import tempfile
     from pathlib import Path
 

@@ -227,7 +227,10 @@ class StitcherSettings(BaseSettings):
     max_journey_s: int = Field(30 * 24 * 3600, ge=1, description="Longest journey before it is cut, in s.")
     allowed_lateness_s: int = Field(3600, ge=0, description="How late an event may be and still reorder, in s.")
     dedup_window_s: int = Field(24 * 3600, ge=1, description="How long event ids are remembered for dedup, in s.")
-    commit_interval_ms: int = Field(500, ge=10, le=60_000, description="Transaction (checkpoint) interval, in ms.")
+    # A stitched touchpoint becomes visible two commits after its raw event (raw -> repartition ->
+    # stitched, both read_committed): 200 ms keeps that under ~0.5 s; a commit costs ~5-15 ms here
+    # and 500 vs 2,000 ms made no measurable throughput difference (bench/stitch.py machine).
+    commit_interval_ms: int = Field(200, ge=10, le=60_000, description="Transaction (checkpoint) interval, in ms.")
     terminal_event_types: list[str] = Field(
         default_factory=lambda: ["purchase", "contact_resolved", "cancellation"],
         description="Event types whose outcome closes a journey.",
