@@ -6,7 +6,7 @@ leaves the warehouse at the previous version. A migration that was applied is ne
 edited: add the next one instead (its checksum is stored, and a changed file is refused).
 
     from warehouse.db import connect
-    con = connect(settings.duckdb_path)   # creates the file and applies what is missing
+    con = connect(settings.duckdb_path)   # creates the file, applies what is missing, (re)creates the views
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from journeys.errors import ConfigurationError
+from warehouse.model import apply_views
 
 __all__ = ["Migration", "connect", "migrate", "migrations", "read_sql"]
 
@@ -110,4 +111,5 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         ) from exc
     con.execute("set TimeZone = 'UTC'")
     migrate(con)
+    apply_views(con)
     return con

@@ -78,6 +78,6 @@ def test_journey_summary_leaves_merged_journeys_out(con: duckdb.DuckDBPyConnecti
 
 
 def test_a_broken_view_names_its_file(con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("flows.views.view_files", lambda: {"oops": "create or replace view oops as select nope"})
+    monkeypatch.setattr("warehouse.model.view_files", lambda: {"oops": "create or replace view oops as select nope"})
     with pytest.raises(ConfigurationError, match=r"view `oops` \(warehouse/views/oops.sql\) failed"):
         apply_views(con)
