@@ -14,16 +14,18 @@ DuckDB writes the current one.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
-from flows.load.batch import DecodedBatch, TopicRoles, decode_batch
+from flows.load.batch import DecodedBatch, Decoder, TopicRoles
 from flows.load.sink import BatchWritten, StagedBatch, stage, write_staged
 from flows.load.source import Fetched, KafkaSource, open_consumer
 from journeys.settings import Settings
@@ -99,6 +101,24 @@ def _log_batch(
     )
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a batch is decoded.
+
+    A batch keeps hundreds of thousands of fresh dicts alive, and each of them counts towards
+    the collector's thresholds: it scans the growing heap again and again, for nothing (the
+    decoded records hold no cycles). Paused, fetch + decode of 350k records took 6.1 s instead
+    of 10.7 s here. The collector runs as usual between batches.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _settle(future: Future[Prepared]) -> None:
     """Wait for a prefetch nobody will use, so the consumer is idle before it closes."""
     try:
@@ -134,9 +154,11 @@ def load(
     def prepare() -> Prepared:
         """Fetch, decode and stage the next batch (the worker thread's part)."""
         batch_started = time.perf_counter()
-        fetched = source.fetch(settings.flows.batch_max_records)
-        decoded = decode_batch(fetched.records, roles, serde)
-        return Prepared(fetched, decoded, stage(decoded, fetched.next_offsets), batch_started)
+        with _gc_paused():
+            decoder = Decoder(roles, serde)
+            fetched = source.fetch(settings.flows.batch_max_records, on_records=decoder.add)
+            decoded = decoder.finish()
+            return Prepared(fetched, decoded, stage(decoded, fetched.next_offsets), batch_started)
 
     # With `prefetch`, the worker fetches and decodes the next batch while DuckDB writes this one.
     # Off by default: on 2 shared cores it was slower (15.5-20.3 s against 13.7-16.1 s for 350k

@@ -22,6 +22,7 @@ from schemas.serde import Serde
 
 __all__ = [
     "DecodedBatch",
+    "Decoder",
     "RawRecord",
     "TopicRoles",
     "decode_batch",
@@ -167,32 +168,52 @@ def newest_stitch_per_event(
     return [touchpoints[i] for i in keep], [offsets[i] for i in keep]
 
 
+class Decoder:
+    """Decodes records into a :class:`DecodedBatch` chunk by chunk, so decoding can run while
+    kafka-python's network thread fetches the next chunk (as the bare consumer loop does)."""
+
+    def __init__(self, roles: TopicRoles, serde: Serde) -> None:
+        self.roles = roles
+        self.codecs = {topic: serde.codec(name) for topic, name in roles.wire_types().items()}
+        self.batch = DecodedBatch()
+
+    def add(self, records: Iterable[RawRecord]) -> None:
+        """Decode ``records`` into the batch; a record that does not decode becomes a failed event."""
+        from schemas.exceptions import DecodeError
+
+        batch, roles, codecs = self.batch, self.roles, self.codecs
+        for record in records:
+            if record.value is None:  # a tombstone on the compacted identity topic: nothing to load
+                batch.tombstones += 1
+                continue
+            try:
+                decoded = codecs[record.topic].decode(record.value)
+            except DecodeError as exc:
+                batch.decode_errors += 1
+                batch.failed_events.append(failed_event_from_decode_error(record, str(exc), exc.field))
+                continue
+            if record.topic == roles.stitched:
+                batch.touchpoints.append(decoded)
+                batch.touchpoint_offsets.append(record.offset)
+            elif record.topic == roles.journeys:
+                batch.journeys.append(decoded)
+            elif record.topic == roles.identity:
+                batch.identity_links.append(decoded)
+            else:
+                batch.failed_events.append(failed_event_from_dead_letter(decoded))
+
+    def finish(self) -> DecodedBatch:
+        """The batch, one record per event id, properties as JSON text."""
+        batch = self.batch
+        batch.touchpoints, batch.touchpoint_offsets = newest_stitch_per_event(
+            batch.touchpoints, batch.touchpoint_offsets
+        )
+        properties_as_json(batch.touchpoints)
+        return batch
+
+
 def decode_batch(records: Iterable[RawRecord], roles: TopicRoles, serde: Serde) -> DecodedBatch:
     """Decode ``records`` (``serde`` should use plain timestamps); never raises for a bad record."""
-    from schemas.exceptions import DecodeError
-
-    wire_types = roles.wire_types()
-    codecs = {topic: serde.codec(name) for topic, name in wire_types.items()}
-    batch = DecodedBatch()
-    for record in records:
-        if record.value is None:  # a tombstone on the compacted identity topic: nothing to load
-            batch.tombstones += 1
-            continue
-        try:
-            decoded = codecs[record.topic].decode(record.value)
-        except DecodeError as exc:
-            batch.decode_errors += 1
-            batch.failed_events.append(failed_event_from_decode_error(record, str(exc), exc.field))
-            continue
-        if record.topic == roles.stitched:
-            batch.touchpoints.append(decoded)
-            batch.touchpoint_offsets.append(record.offset)
-        elif record.topic == roles.journeys:
-            batch.journeys.append(decoded)
-        elif record.topic == roles.identity:
-            batch.identity_links.append(decoded)
-        else:
-            batch.failed_events.append(failed_event_from_dead_letter(decoded))
-    batch.touchpoints, batch.touchpoint_offsets = newest_stitch_per_event(batch.touchpoints, batch.touchpoint_offsets)
-    properties_as_json(batch.touchpoints)
-    return batch
+    decoder = Decoder(roles, serde)
+    decoder.add(records)
+    return decoder.finish()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,8 +111,12 @@ class KafkaSource:
     def positions(self) -> dict[tuple[str, int], int]:
         return {(tp.topic, tp.partition): self._consumer.position(tp) for tp in self._partitions}
 
-    def fetch(self, max_records: int) -> Fetched:
-        """Up to ``max_records`` records, stopping early when every partition reached its stable end."""
+    def fetch(self, max_records: int, on_records: Callable[[list[RawRecord]], None] | None = None) -> Fetched:
+        """Up to ``max_records`` records, stopping early when every partition reached its stable end.
+
+        ``on_records`` receives each polled chunk at once: work done there (decoding) overlaps with
+        kafka-python's network thread fetching the next chunk.
+        """
         from kafka.errors import KafkaError
 
         try:
@@ -125,7 +129,9 @@ class KafkaSource:
                 if all(positions[(tp.topic, tp.partition)] >= ends[tp] for tp in self._partitions):
                     fetched.caught_up = True
                     break
-                polled = self._consumer.poll(timeout_ms=200, max_records=max_records - len(fetched.records))
+                polled = self._consumer.poll(
+                    timeout_ms=200, max_records=min(_POLL_RECORDS, max_records - len(fetched.records))
+                )
                 if polled:
                     idle_since = time.monotonic()
                 elif time.monotonic() - idle_since > self._poll_timeout_ms / 1000:
@@ -134,9 +140,10 @@ class KafkaSource:
                     # nothing at all ends the load).
                     break
                 for tp, records in polled.items():
-                    fetched.records += [
-                        RawRecord(tp.topic, tp.partition, r.offset, r.value, r.timestamp) for r in records
-                    ]
+                    chunk = [RawRecord(tp.topic, tp.partition, r.offset, r.value, r.timestamp) for r in records]
+                    fetched.records += chunk
+                    if on_records is not None:
+                        on_records(chunk)
             end = self.positions()
         except KafkaError as exc:
             raise TransientError(
