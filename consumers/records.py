@@ -30,25 +30,41 @@ _LEN = struct.Struct(">II")
 
 
 def compact(event: Mapping[str, Any], *, late: bool) -> dict[str, Any]:
-    """The journey's view of one touchpoint (times in epoch ms)."""
-    context = event.get("context") or {}
-    return {
+    """The journey's view of one touchpoint (times in epoch ms).
+
+    Optional fields that are absent are left out (readers use ``.get``): this dict is
+    written twice per event and again at every commit that changes its customer (the
+    repartition header, the changelog), and most of its fields are usually null; dropping
+    them halves those bytes (bench/stitch.py, 100k events: changelog 62.7 -> 33.4 MB, repartition 50.7 -> 32.9 MB).
+    """
+    tp = {
         "event_id": event["event_id"],
         "event_time": event["event_time"],
         "channel": event["channel"],
         "event_type": event["event_type"],
         "late": late,
-        "page": event.get("page"),
-        "step": event.get("step"),
-        "intent": event.get("intent"),
-        "outcome": event.get("outcome"),
-        "error_code": event.get("error_code"),
-        "latency_ms": event.get("latency_ms"),
-        "duration_ms": event.get("duration_ms"),
-        "survey_kind": event.get("survey_kind"),
-        "survey_score": event.get("survey_score"),
-        "country": context.get("country"),
     }
+    for name in _OPTIONAL:
+        value = event.get(name)
+        if value is not None:
+            tp[name] = value
+    country = (event.get("context") or {}).get("country")
+    if country is not None:
+        tp["country"] = country
+    return tp
+
+
+_OPTIONAL = (
+    "page",
+    "step",
+    "intent",
+    "outcome",
+    "error_code",
+    "latency_ms",
+    "duration_ms",
+    "survey_kind",
+    "survey_score",
+)
 
 
 def pack(entries: list[tuple[dict[str, Any], bytes]]) -> bytes:
