@@ -15,7 +15,6 @@ import json
 import shutil
 import sys
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,16 +26,14 @@ _FORMATS = ("table", "csv", "json")
 
 
 def saved_queries() -> dict[str, tuple[str, str]]:
-    """Saved queries shipped in warehouse/queries/: name -> (description, SQL)."""
-    folder = resources.files("warehouse").joinpath("queries")
-    if not folder.is_dir():
-        return {}
+    """Saved queries shipped in warehouse/queries/: name -> (description, SQL).
+
+    The description is the file's first line, ``-- name: what it shows``.
+    """
+    from warehouse.model import saved_queries as shipped
+
     found = {}
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".sql"):
-            continue
-        sql = entry.read_text(encoding="utf-8")
-        name = entry.name.removesuffix(".sql")
+    for name, sql in shipped().items():
         first = sql.lstrip().splitlines()[0] if sql.strip() else ""
         description = (
             first.removeprefix("--").strip().removeprefix(f"{name}:").strip() if first.startswith("--") else ""
