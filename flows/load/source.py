@@ -47,6 +47,9 @@ def open_consumer(settings: Settings) -> Any:
     from journeys.topics import require_broker
 
     require_broker(settings.kafka)
+    # Decoding a 10k-record poll holds the GIL for 0.1-0.5 s; kafka-python 3 then warns that its
+    # I/O task "is blocking the event loop" on every poll. The fetch only waits: keep the log readable.
+    logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)
     try:
         return KafkaConsumer(
             **settings.kafka.client_config(),
