@@ -337,9 +337,9 @@ def render(result: Mapping[str, Any], console: Any) -> None:
     if jm["simulated"] and jm["intact"] < 0.99:
         console.print(
             "[yellow]hint[/]: journeys cut into pieces are what lowers friction precision and recall. The "
-            "simulation replays days of event time in seconds: a stitcher that does not read its input partitions "
-            "in event-time order sees most events as late and closes journeys early (compare `late_flagged` with "
-            "`late_sent`). Workaround: a one-partition raw topic (JOURNEYS_TOPIC_RAW_PARTITIONS=1) for the replay"
+            "simulation replays days of event time in seconds, and the stitcher's event clock moves unevenly over "
+            "several raw partitions: compare `late_flagged` with `late_sent`. A one-partition raw topic "
+            "(JOURNEYS_TOPIC_RAW_PARTITIONS=1) reads the replay in send order and keeps every journey whole"
         )
     ing = result["ingestion"]
     console.print(
