@@ -198,7 +198,7 @@ def latency(
             "event_type": "page_view",
             "anonymous_id": f"live-{c}",
         }
-        sent[event["event_id"]] = time.time()
+        sent[str(event["event_id"])] = time.time()
         producer.send(topic, key=identity_key(event), value=codec.encode(event))
         i += 1
     producer.flush()
