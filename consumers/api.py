@@ -57,12 +57,23 @@ def spawn_worker(
     """Start ``python -m consumers`` for one instance; its stats are the last line of stdout."""
     path = folder / "settings.json"
     if not path.exists():
-        path.write_text(settings.model_dump_json())
+        path.write_text(_settings_json(settings))
     cmd = [sys.executable, "-m", "consumers", "--settings", str(path), "--instance", str(instance)]
     if until_idle_s is not None:
         cmd += ["--until-idle", str(until_idle_s)]
     stderr = open(log_path, "ab") if log_path else None  # noqa: SIM115 - the child owns it
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, env=os.environ.copy())
+
+
+def _settings_json(settings: Settings) -> str:
+    """The settings for a worker, secrets included (``model_dump_json`` masks them); the file
+    lives in a private temporary folder (mode 0700) and goes with it."""
+    from pydantic import SecretStr
+
+    def reveal(value: object) -> object:
+        return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+
+    return orjson.dumps(settings.model_dump(), default=reveal).decode()
 
 
 def _parse_stats(out: bytes) -> RunStats:
