@@ -83,6 +83,9 @@ class Router:
     partition: int
     dedup: DedupWindow
     announced: int = 0  # newest event time told to every journey partition
+    # Records wait in Kafka behind this partition's position (the runner says, after each poll).
+    lagging: bool = True
+    announced_lagging: bool | None = None
 
 
 @dataclass
@@ -92,6 +95,7 @@ class JourneyTask:
     max_time: int = 0  # newest event time seen here, or the wall clock while idle
     sources: dict[int, int] = field(default_factory=dict)  # raw partition -> its newest event time
     heard: dict[int, float] = field(default_factory=dict)  # raw partition -> last word (monotonic)
+    lagging: dict[int, bool] = field(default_factory=dict)  # raw partition -> records still wait in Kafka
     started: float = field(default_factory=time.monotonic)
     last_clock: int = 0
     last_input_wall: float = field(default_factory=time.monotonic)
@@ -108,11 +112,21 @@ class JourneyTask:
         """Event time this partition has certainly reached: the slowest raw partition that is
         still sending (a backlog drained one partition at a time must not make the others'
         events late); when none is, the newest time known. Never goes back; stands still
-        until every raw partition has spoken or ``idle_after_s`` passed since the start."""
+        until every raw partition has spoken or ``idle_after_s`` passed since the start.
+
+        A raw partition with records still waiting in Kafka holds the clock however long it
+        has been silent (the consumer drains a backlog in chunks of tens of thousands of
+        records per partition, so another partition's turn can take minutes); only one that
+        has caught up is left out after ``idle_after_s`` of silence (Kafka Streams does the
+        same: it idles a partition only when its buffer is empty and nothing is fetched)."""
         now = time.monotonic()
         if len(self.sources) < partitions and now - self.started < idle_after_s:
             return self.last_clock
-        active = [t for s, t in self.sources.items() if now - self.heard.get(s, 0.0) < idle_after_s]
+        active = [
+            t
+            for s, t in self.sources.items()
+            if self.lagging.get(s, False) or now - self.heard.get(s, 0.0) < idle_after_s
+        ]
         clock = min(active) if active else max([self.max_time, *self.sources.values()])
         if clock > self.last_clock:
             self.last_clock = clock
@@ -160,6 +174,12 @@ class Engine:
         self.clock = lambda: int(datetime.now(UTC).timestamp() * 1000)
 
     # -- ownership -----------------------------------------------------------------------
+
+    def set_lagging(self, partition: int, lagging: bool) -> None:
+        """Whether records of raw partition ``partition`` still wait in Kafka (see ``JourneyTask.clock``)."""
+        router = self.routers.get(partition)
+        if router is not None:
+            router.lagging = lagging
 
     def own_router(self, partition: int) -> Router:
         router = self.routers[partition] = Router(partition, DedupWindow(self.settings.dedup_window_s * 1000))
@@ -244,6 +264,7 @@ class Engine:
         if header["k"] == "w":  # a raw partition's progress
             source, t = header["s"], header["t"]
             task.heard[source] = time.monotonic()
+            task.lagging[source] = bool(header.get("l", False))
             if t > task.sources.get(source, -1):
                 task.sources[source] = t
                 task.meta_changed = True
@@ -392,10 +413,12 @@ class Engine:
         """
         for router in self.routers.values():
             newest = router.dedup.max_time
-            if newest > router.announced:
-                router.announced = newest
+            if newest > router.announced or router.lagging != router.announced_lagging:
+                router.announced = max(newest, router.announced)
+                router.announced_lagging = router.lagging
+                entry = {"k": "w", "s": router.partition, "t": router.announced, "l": router.lagging}
                 for target in range(self.partitions):
-                    self.batches.setdefault(target, []).append(({"k": "w", "s": router.partition, "t": newest}, b""))
+                    self.batches.setdefault(target, []).append((entry, b""))
         for target, entries in self.batches.items():
             chunk: list[tuple[dict[str, Any], bytes]] = []
             size = 0

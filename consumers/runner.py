@@ -221,6 +221,10 @@ class Stitcher:
                     first_input = first_input or last_input
                 for message in _drain(identity):
                     engine.on_identity(link_codec.decode(message.value))
+                for tp in consumer.assignment():
+                    if tp.topic == raw_topic:
+                        high = consumer.highwater(tp)
+                        engine.set_lagging(tp.partition, high is None or consumer.position(tp) < high)
                 engine.flush_batches()
                 checkpointer.send(engine.out)
                 engine.out = []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 import zlib
 from typing import Any
 
 from consumers.engine import Engine, Output
+from consumers.records import unpack
 from journeys.settings import SerdeSettings, StitcherSettings
 from producers.keys import identity_key
 from schemas.serde import Serde
@@ -129,3 +131,28 @@ def test_backlog_drained_one_partition_at_a_time_flags_nothing_late() -> None:
     straight: dict[str, dict[str, Any]] = {}
     run(engine(settings), stream, {}, straight)
     assert final(by_time) == final(straight)
+
+
+def test_a_partition_with_records_still_in_kafka_holds_the_clock_however_long_it_is_silent() -> None:
+    from consumers.engine import JourneyTask
+
+    task = JourneyTask(partition=0, started=0.0)
+    task.sources = {0: 5_000, 1: 1_000}
+    task.heard = {0: time.monotonic(), 1: time.monotonic() - 3_600}  # partition 1 silent for an hour
+    task.lagging = {0: False, 1: True}  # ... but its backlog waits for its turn
+    assert task.clock(idle_after_s=30, partitions=2) == 1_000
+    task.lagging[1] = False  # caught up and silent: it no longer holds the others back
+    assert task.clock(idle_after_s=30, partitions=2) == 5_000
+
+
+def test_a_router_announces_when_it_catches_up_even_without_new_events() -> None:
+    e = engine()
+    e.routers[0].dedup.add("x", 1_000)
+    e.flush_batches()
+    first = [entry for out in e.out for entry, _ in unpack(out.value or b"") if entry["k"] == "w" and entry["s"] == 0]
+    e.out = []
+    e.set_lagging(0, False)
+    e.flush_batches()
+    second = [entry for out in e.out for entry, _ in unpack(out.value or b"") if entry["k"] == "w" and entry["s"] == 0]
+    assert {entry["l"] for entry in first} == {True}
+    assert {(entry["t"], entry["l"]) for entry in second} == {(1_000, False)}
