@@ -337,9 +337,9 @@ def render(result: Mapping[str, Any], console: Any) -> None:
     if jm["simulated"] and jm["intact"] < 0.99:
         console.print(
             "[yellow]hint[/]: journeys cut into pieces are what lowers friction precision and recall. The "
-            "simulation replays days of event time in seconds, and the stitcher's event clock moves unevenly over "
-            "several raw partitions: compare `late_flagged` with `late_sent`. A one-partition raw topic "
-            "(JOURNEYS_TOPIC_RAW_PARTITIONS=1) reads the replay in send order and keeps every journey whole"
+            "simulation replays days of event time in seconds, read from several raw partitions one chunk at a "
+            "time: compare `late_flagged` with `late_sent`. A one-partition raw topic "
+            "(JOURNEYS_TOPIC_RAW_PARTITIONS=1) reads the replay in send order"
         )
     ing = result["ingestion"]
     console.print(
