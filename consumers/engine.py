@@ -416,9 +416,9 @@ class Engine:
             if newest > router.announced or router.lagging != router.announced_lagging:
                 router.announced = max(newest, router.announced)
                 router.announced_lagging = router.lagging
-                entry = {"k": "w", "s": router.partition, "t": router.announced, "l": router.lagging}
+                progress = {"k": "w", "s": router.partition, "t": router.announced, "l": router.lagging}
                 for target in range(self.partitions):
-                    self.batches.setdefault(target, []).append((entry, b""))
+                    self.batches.setdefault(target, []).append((progress, b""))
         for target, entries in self.batches.items():
             chunk: list[tuple[dict[str, Any], bytes]] = []
             size = 0

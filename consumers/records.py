@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from schemas.fastcodec import avro_long
 from schemas.serde import SINGLE_OBJECT_MAGIC, Serde
 
 __all__ = ["StitchedWriter", "compact", "link_record", "pack", "unpack"]
@@ -89,19 +90,9 @@ def unpack(data: bytes) -> Iterator[tuple[dict[str, Any], bytes]]:
         offset += raw_len
 
 
-def _long(value: int) -> bytes:
-    n = (value << 1) ^ (value >> 63)
-    out = bytearray()
-    while n & ~0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
 def _string(value: str) -> bytes:
     data = value.encode()
-    return _long(len(data)) + data
+    return avro_long(len(data)) + data
 
 
 class StitchedWriter:
@@ -121,7 +112,7 @@ class StitchedWriter:
             tail = b"".join(
                 (_string(customer_id), _string(journey_id), _string(session_id), b"\x01" if late else b"\x00")
             )
-            return self._header + raw[10:] + tail + _long(now_ms)
+            return self._header + raw[10:] + tail + avro_long(now_ms)
         record = {
             "event": self._events.decode(raw),
             "customer_id": customer_id,

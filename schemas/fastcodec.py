@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-__all__ = ["CompiledCodec", "compile_codec"]
+__all__ = ["CompiledCodec", "avro_long", "compile_codec"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _PRIMITIVES = frozenset(["null", "boolean", "int", "long", "float", "double", "bytes", "string"])
@@ -51,6 +51,10 @@ def _long(n: int) -> bytes:
     if 0 <= n < 16384:
         return _SMALL[n]
     return _zigzag(n)
+
+
+avro_long = _long
+"""The Avro binary encoding of a long (zig-zag varint), for code that writes Avro bytes by hand."""
 
 
 def _millis(value: Any) -> int:
