@@ -12,6 +12,7 @@ from typing import Any
 
 from journeys.settings import Settings
 from schemas.serde import Serde
+from tests.schemas.schema_factories import touchpoint
 
 __all__ = ["T0", "dead_letter", "journey", "link", "produce", "stitched"]
 
@@ -19,39 +20,8 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def _event(event_id: str, at: datetime, **fields: Any) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "event_id": event_id,
-        "event_time": at,
-        "received_time": at + timedelta(seconds=1),
-        "sent_time": None,
-        "source": "web-shop",
-        "channel": "web",
-        "event_type": "page_view",
-        "anonymous_id": "anon-1",
-        "customer_id": None,
-        "email_hash": None,
-        "phone_hash": None,
-        "device_id": None,
-        "context": {"country": "DE"},
-        "duration_ms": None,
-        "latency_ms": 120,
-        "error_code": None,
-        "page": "/cart",
-        "step": None,
-        "target": None,
-        "intent": None,
-        "outcome": None,
-        "conversation_id": None,
-        "agent_id": None,
-        "order_id": None,
-        "value": None,
-        "currency": None,
-        "survey_kind": None,
-        "survey_score": None,
-        "properties": {},
-    }
-    event.update(fields)
-    return event
+    fields = {"context": {"country": "DE"}, "latency_ms": 120, **fields}
+    return touchpoint(event_id=event_id, event_time=at, received_time=at + timedelta(seconds=1), **fields)
 
 
 def stitched(
