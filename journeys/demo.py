@@ -94,7 +94,8 @@ def _reset(settings: Settings, say: Say) -> None:
     names = [spec.name for spec in pipeline_topics(settings.topics)]
     admin = admin_client(settings.kafka)
     try:
-        existing = [name for name in names if name in set(admin.list_topics())]
+        listed = set(admin.list_topics())
+        existing = [name for name in names if name in listed]
         if existing:
             admin.delete_topics(existing)
             deadline = time.monotonic() + 60
