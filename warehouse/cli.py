@@ -43,19 +43,9 @@ def saved_queries() -> dict[str, tuple[str, str]]:
 
 
 def _open(path: Path) -> Any:
-    import duckdb
-
-    from journeys.errors import ConfigurationError
     from warehouse.db import connect
 
-    try:
-        return connect(path, read_only=True)
-    except duckdb.IOException as exc:
-        raise ConfigurationError(
-            f"cannot open the warehouse `{path}` for reading: {exc}. DuckDB allows one writer and no readers "
-            "beside it: wait for the running `journeys flows run` to finish (or stop `journeys flows serve`), "
-            "or query a copy of the file"
-        ) from exc
+    return connect(path, read_only=True)
 
 
 def _params(pairs: Sequence[str]) -> dict[str, str]:

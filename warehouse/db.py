@@ -100,7 +100,16 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     if read_only:
         if not path.exists():
             raise ConfigurationError(f"no warehouse at `{path}`; run `journeys flows run` first")
-        return duckdb.connect(str(path), read_only=True)
+        try:
+            reader = duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException as exc:
+            raise ConfigurationError(
+                f"cannot open the warehouse `{path}` for reading: {exc}. A process holds it open for writing, and "
+                "DuckDB allows one writer and no readers beside it: wait for the running `journeys flows run` to "
+                "finish (or stop `journeys flows serve`), or query a copy of the file"
+            ) from exc
+        reader.execute("set TimeZone = 'UTC'")
+        return reader
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(path))

@@ -15,16 +15,8 @@ __all__ = ["open_read_only", "read_evaluation"]
 
 
 def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """The warehouse, read-only, in UTC; a clear error when it is missing or locked by a writer."""
-    try:
-        con = connect(path, read_only=True)
-    except duckdb.IOException as exc:
-        raise ConfigurationError(
-            f"cannot read the warehouse `{path}`: {exc}. A process holds it open for writing "
-            "(a running `journeys flows serve`?); run the report between flow runs or stop it"
-        ) from exc
-    con.execute("set TimeZone = 'UTC'")
-    return con
+    """The warehouse, read-only, in UTC; ``warehouse.db.connect`` says what to do when it is missing or locked."""
+    return connect(path, read_only=True)
 
 
 def read_evaluation(path: Path, *, required: bool = False) -> dict[str, Any] | None:
