@@ -77,7 +77,8 @@ class SendBudget:
         self.pending = 0
         self._cond = threading.Condition()
 
-    def acquire(self, size: int, timeout_s: float) -> None:
+    def acquire(self, size: int, timeout_s: float) -> int:
+        """Take ``size`` bytes; returns what was taken (release that much later)."""
         # One record bigger than the whole budget may still go alone, else it could never be sent.
         size = min(size, self.limit)
         with self._cond:
@@ -94,12 +95,17 @@ class SendBudget:
                     self._cond.wait(left)
             self.used += size
             self.pending += 1
+        return size
 
     def release(self, size: int) -> None:
-        size = min(size, self.limit)
+        """Give back what one ``acquire`` took."""
+        self.release_many(1, size)
+
+    def release_many(self, count: int, size: int) -> None:
+        """``count`` records of ``size`` bytes in all were acknowledged (or finally refused)."""
         with self._cond:
             self.used -= size
-            self.pending -= 1
+            self.pending -= count
             self._cond.notify_all()
 
     def wait_empty(self, timeout_s: float | None) -> bool:

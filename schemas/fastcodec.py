@@ -50,6 +50,18 @@ _SMALL = tuple(_zigzag(n) for n in range(1 << 14))
 def _long(n: int) -> bytes:
     if 0 <= n < 16384:
         return _SMALL[n]
+    if 1 << 34 <= n < 1 << 41:  # epoch-ms timestamps of 1970-07 to 2039-09: six bytes without a loop
+        z = n << 1
+        return bytes(
+            (
+                z & 0x7F | 0x80,
+                z >> 7 & 0x7F | 0x80,
+                z >> 14 & 0x7F | 0x80,
+                z >> 21 & 0x7F | 0x80,
+                z >> 28 & 0x7F | 0x80,
+                z >> 35,
+            )
+        )
     return _zigzag(n)
 
 

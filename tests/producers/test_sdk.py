@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from journeys.settings import KafkaSettings, ProducerSettings, Settings
-from producers import DeliveryError, InvalidEventError, Tracker, identity_key
+from producers import DeliveryError, InvalidEventError, ProducerClosedError, Tracker, identity_key
 from producers.contract import decode_touchpoint
 
 pytestmark = pytest.mark.kafka
@@ -98,3 +98,22 @@ def test_delivery_callbacks_report_every_event(pipeline_settings: Settings, read
     assert sorted(eid for eid, _ in seen) == sorted(ids)
     assert all(err is None for _, err in seen)
     assert DeliveryError.retryable
+
+
+def test_events_reach_kafka_without_a_flush_and_many_share_a_batch(
+    pipeline_settings: Settings, read_topic: Callable[..., Any]
+) -> None:
+    calls: list[str] = []
+    tracker = Tracker(pipeline_settings, on_delivery=lambda eid, err: calls.append(eid), close_at_exit=False)
+    lone = tracker.track("click", channel="web", anonymous_id="a-lone")
+    # No flush: the tracker hands waiting events to the producer on its own (HANDOVER_S), and
+    # the producer sends them after linger_ms.
+    [message] = read_topic(pipeline_settings, pipeline_settings.topics.name(pipeline_settings.topics.raw), 1)
+    assert decode_touchpoint(message.value)["event_id"] == lone
+    many = [tracker.track("page_view", channel="web", anonymous_id=f"a-{i % 3}") for i in range(500)]
+    tracker.flush()
+    assert tracker.acknowledged == tracker.sent == 501
+    assert sorted(calls) == sorted([lone, *many])
+    tracker.close()
+    with pytest.raises(ProducerClosedError):
+        tracker.track("click", channel="web", anonymous_id="a-late")
