@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 from producers.exceptions import InvalidEventError
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from schemas.models import TouchpointEvent
     from schemas.serde import RecordCodec
 
 __all__ = [
@@ -28,16 +31,23 @@ __all__ = [
 
 def validate_touchpoint(raw: dict[str, Any]) -> dict[str, Any]:
     """Validate with the contract's pydantic model; the normalised dict, or ``InvalidEventError``."""
+    model, error = _touchpoint_model()
+    try:
+        return model.parse(raw).to_avro()
+    except error as exc:
+        from schemas.exceptions import validation_problems
+
+        raise InvalidEventError(validation_problems(exc), event_id=_event_id(raw)) from exc
+
+
+@cache
+def _touchpoint_model() -> tuple[type[TouchpointEvent], type[ValidationError]]:
+    """The model class and pydantic's error, imported once (an import per call cost ~3 us)."""
     from pydantic import ValidationError
 
-    from schemas.exceptions import validation_problems
     from schemas.models import TouchpointEvent
 
-    try:
-        model = TouchpointEvent.parse(raw)
-    except ValidationError as exc:
-        raise InvalidEventError(validation_problems(exc), event_id=_event_id(raw)) from exc
-    return model.to_avro()
+    return TouchpointEvent, ValidationError
 
 
 validate_touchpoint_fast = validate_touchpoint

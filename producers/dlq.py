@@ -128,9 +128,9 @@ def replay_dead_letters(
         by_source: dict[str, list[dict[str, Any]]] = {}
         for letter in dead:
             by_source.setdefault(letter["source"], []).append(letter)
-        publisher.publish(events, [], source="replay")
+        publisher.publish_blocking(events, [], source="replay")
         for letter_source, letters in by_source.items():
-            publisher.publish([], letters, source=letter_source)
+            publisher.publish_blocking([], letters, source=letter_source)
     finally:
         publisher.close()
     return report

@@ -28,6 +28,7 @@ from schemas.countries import COUNTRY_CODES
 from schemas.enums import Channel, ErrorKind, EventType, IdType, JourneyStatus, LinkKind, SurveyKind
 
 __all__ = [
+    "CANONICAL_UUID",
     "EARLIEST_TIME",
     "IDENTIFIER_FIELDS",
     "MAX_FUTURE",
@@ -75,11 +76,11 @@ def _utc_millis(value: datetime, info: ValidationInfo) -> datetime:
 
 
 # The canonical form (what uuid.UUID prints) passes without building a UUID object (~6 us).
-_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _uuid(value: str) -> str:
-    if len(value) == 36 and _CANONICAL_UUID.fullmatch(value):
+    if len(value) == 36 and CANONICAL_UUID.fullmatch(value):
         return value
     try:
         return str(uuid.UUID(value))

@@ -44,8 +44,9 @@ __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
-# Worker threads that wait for Kafka's acknowledgements (one per request in flight).
-_PUBLISH_THREADS = 32
+# Threads for the calls that may block on the broker: connecting, /ready, closing. Requests
+# wait for their acknowledgements on the event loop (producers.collector.publisher).
+_PUBLISH_THREADS = 4
 
 _ENDPOINTS: dict[str, tuple[Any, str]] = {
     "track": (SegmentTrack, "Record an action (Segment `track`)."),
@@ -124,7 +125,6 @@ def create_app(
         return collector.write_keys[key]
 
     async def ingest(request: Request, endpoint: str) -> Response:
-        loop = asyncio.get_running_loop()
         try:
             declared = request.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > collector.max_body_bytes:
@@ -159,10 +159,7 @@ def create_app(
             )
             result = split(items, source=source, now=now)
             started = time.perf_counter()
-            await loop.run_in_executor(
-                executor,
-                lambda: publisher.publish([a.record for a in result.ok], [d for _, d in result.dead], source=source),
-            )
+            await publisher.publish([a.record for a in result.ok], [d for _, d in result.dead], source=source)
         except RequestError as exc:
             metrics.rejected.labels(str(exc.status)).inc()
             headers = {"WWW-Authenticate": 'Basic realm="journeys"'} if exc.status == 401 else None
