@@ -13,9 +13,11 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "journeys needs Python 3.11+; set PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	@# uv installs the ~150 packages in seconds; plain pip is the fallback.
+	@# uv installs the ~150 packages in seconds; plain pip is the fallback. Compiled bytecode up
+	@# front: every process the tests and the demo start (Prefect's server, workers, the collector)
+	@# would otherwise compile Prefect & co. again where PYTHONDONTWRITEBYTECODE is set (12 s vs 6 s).
 	$(BIN)/python -m pip install --quiet --upgrade pip uv \
-		&& $(BIN)/uv pip install --python $(BIN)/python --quiet -e '.[dev]' \
+		&& $(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -e '.[dev]' \
 		|| $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 

@@ -32,7 +32,7 @@ from typing import Any
 from journeys.settings import Settings, StitcherSettings, TopicSettings
 from journeys.topics import admin_client, create_topics, pipeline_topics
 from producers.keys import identity_key
-from schemas.serde import SINGLE_OBJECT_MAGIC, Serde
+from schemas.serde import Serde
 
 
 def events(n: int, customers: int, *, seed: int = 3, now_ms: int | None = None) -> list[dict[str, Any]]:
@@ -146,7 +146,7 @@ def latency(
     stop = threading.Event()
 
     def read() -> None:
-        stitched = Serde(settings.serde, plain_timestamps=True).codec("StitchedTouchpoint")
+        batches = Serde(settings.serde, plain_timestamps=True).codec("StitchedBatch")
         consumer = KafkaConsumer(
             settings.topics.name(settings.topics.stitched),
             **settings.kafka.client_config(),
@@ -154,22 +154,14 @@ def latency(
             isolation_level="read_committed",
             auto_offset_reset="earliest",
         )
-        # The event id is the first field of the embedded TouchpointEvent: read it straight from
-        # the body when the record is single-object framed with the current schema, so the
-        # measuring process spends ~1 us, not a full decode, per record (on 2 shared cores its
-        # own CPU shows up in the latency it measures).
-        header = SINGLE_OBJECT_MAGIC + stitched.current.fingerprint
         while not stop.is_set():
             for messages in consumer.poll(timeout_ms=100).values():
                 arrived = time.time()
                 for m in messages:
-                    value = m.value
-                    if value[:10] == header and 0 < value[10] < 0x80:  # zigzag length of the id, one byte
-                        event_id = value[11 : 11 + (value[10] >> 1)].decode()
-                    else:
-                        event_id = stitched.decode(value)["event"]["event_id"]
-                    if event_id in sent:
-                        seen.append(arrived - sent[event_id])
+                    for touchpoint in batches.decode(m.value)["touchpoints"]:
+                        event_id = touchpoint["event"]["event_id"]
+                        if event_id in sent:
+                            seen.append(arrived - sent[event_id])
         consumer.close()
 
     reader = threading.Thread(target=read, daemon=True)
@@ -224,6 +216,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=5_000, help="Steady produce rate of the latency run, ev/s.")
     parser.add_argument("--seconds", type=float, default=20.0, help="Length of the latency run, s.")
     parser.add_argument("--latency-only", action="store_true", help="Skip the throughput and restore runs.")
+    parser.add_argument("--throughput-only", action="store_true", help="Skip the latency run.")
     parser.add_argument(
         "--commit-interval-ms", type=int, default=None, help="Override the stitcher's commit interval (A/B runs)."
     )
@@ -248,6 +241,8 @@ def main() -> None:
             admin.delete_topics([spec.name for s in created for spec in pipeline_topics(s.topics)], raise_errors=False)
             created.clear()
         del stream, encoded
+        if args.throughput_only:
+            return
         gc.collect()
         gc.freeze()
         live = topic_set(base, admin, "latency")

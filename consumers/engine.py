@@ -103,6 +103,10 @@ class JourneyTask:
     deadlines: list[tuple[int, Ident]] = field(default_factory=list)
     meta_changed: bool = False
     emitted: dict[Ident, float] = field(default_factory=dict)  # customer -> last emission (monotonic)
+    # customer label -> StitchedTouchpoint bodies of this commit: one StitchedBatch each at the commit
+    stitched: dict[str, list[bytes]] = field(default_factory=dict)
+    watermark: int | None = None  # within one repartition message; None when it must be recomputed
+    clock_from_max: bool = True  # the last clock() followed max_time (no raw partition was active)
     throttled: dict[Ident, float] = field(default_factory=dict)  # customer -> when its update is due
 
     def open_journeys(self) -> int:
@@ -121,12 +125,14 @@ class JourneyTask:
         same: it idles a partition only when its buffer is empty and nothing is fetched)."""
         now = time.monotonic()
         if len(self.sources) < partitions and now - self.started < idle_after_s:
+            self.clock_from_max = False
             return self.last_clock
         active = [
             t
             for s, t in self.sources.items()
             if self.lagging.get(s, False) or now - self.heard.get(s, 0.0) < idle_after_s
         ]
+        self.clock_from_max = not active
         clock = min(active) if active else max([self.max_time, *self.sources.values()])
         if clock > self.last_clock:
             self.last_clock = clock
@@ -254,11 +260,21 @@ class Engine:
     def on_repartition(self, partition: int, value: bytes) -> None:
         task = self.tasks[partition]
         task.last_input_wall = time.monotonic()
+        task.watermark = None  # computed once per message, again after what moves it
         for header, raw in unpack(value):
             self._on_entry(task, header, raw)
+        task.watermark = None
 
     def _watermark(self, task: JourneyTask) -> int:
-        return task.clock(self.settings.idle_after_s, self.partitions) - self.lateness_ms
+        if task.watermark is None:
+            return task.clock(self.settings.idle_after_s, self.partitions) - self.lateness_ms
+        return task.watermark
+
+    def _cached_watermark(self, task: JourneyTask) -> int:
+        watermark = task.watermark
+        if watermark is None:
+            watermark = task.watermark = task.clock(self.settings.idle_after_s, self.partitions) - self.lateness_ms
+        return watermark
 
     def _on_entry(self, task: JourneyTask, header: dict[str, Any], raw: bytes) -> None:
         if header["k"] == "w":  # a raw partition's progress
@@ -268,6 +284,7 @@ class Engine:
             if t > task.sources.get(source, -1):
                 task.sources[source] = t
                 task.meta_changed = True
+            task.watermark = None
             return
         root: Ident = (header["r"][0], header["r"][1])
         actual = self.graph.find(root)
@@ -277,7 +294,7 @@ class Engine:
             if header["k"] == "e" and "late" not in header:
                 # Lateness is judged here, where the event arrived in order with its raw
                 # partition's progress; the detour to the winner's partition is ours, not late.
-                header["late"] = header["tp"]["event_time"] < self._watermark(task)
+                header["late"] = header["tp"]["event_time"] < self._cached_watermark(task)
             target = partition_for(actual, self.partitions)
             if target == task.partition:
                 self._on_entry(task, header, raw)
@@ -291,7 +308,9 @@ class Engine:
         if tp["event_time"] > task.max_time:
             task.max_time = tp["event_time"]
             task.meta_changed = True
-        watermark = self._watermark(task)
+            if task.clock_from_max:
+                task.watermark = None
+        watermark = self._cached_watermark(task)
         tp["late"] = header["late"] if "late" in header else tp["event_time"] < watermark
         customer = task.customers.get(root)
         if customer is None:
@@ -306,7 +325,7 @@ class Engine:
         journey_id, session_id = located
         self.stats.stitched += 1
         if self.settings.emit_stitched:
-            value = self.stitched.write(
+            body = self.stitched.touchpoint(
                 raw,
                 customer_id=customer.label,
                 journey_id=journey_id,
@@ -314,7 +333,10 @@ class Engine:
                 late=tp["late"],
                 now_ms=self.clock(),
             )
-            self.out.append(Output("stitched", customer.label.encode(), value))
+            pending = task.stitched.get(customer.label)
+            if pending is None:
+                pending = task.stitched[customer.label] = []
+            pending.append(body)
 
     def _schedule(self, task: JourneyTask, root: Ident, customer: jl.Customer) -> None:
         if customer.tps:
@@ -443,6 +465,11 @@ class Engine:
         now = time.monotonic()
         throttle = self.settings.journey_update_interval_s
         for task in self.tasks.values():
+            for label, bodies in task.stitched.items():
+                key = label.encode()
+                for value in self.stitched.batches(bodies):
+                    self.out.append(Output("stitched", key, value))
+            task.stitched = {}
             for root in task.changed:
                 customer = task.customers.get(root)
                 if customer is None or not customer.dirty:

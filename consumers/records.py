@@ -2,12 +2,14 @@
 
 * :func:`compact` keeps the fields a journey carries (JourneyTouchpoint) from a decoded
   TouchpointEvent.
-* :class:`StitchedWriter` builds StitchedTouchpoint bytes. Avro writes a record as its
-  fields one after the other, so when the raw message is single-object framed with the
-  current TouchpointEvent schema, the stitched record is the raw body followed by five
-  small fields: no decode and re-encode of the whole event (that would cost ~17 us per
-  event, the full fastavro encode measured in bench/serde.py). Otherwise it falls back to
-  decode + encode with the codec.
+* :class:`StitchedWriter` builds the stitched topic's StitchedBatch: the touchpoints of one
+  customer stitched in one commit. Avro writes a record as its fields one after the other
+  and an array as a count then its items, so when the raw message is single-object framed
+  with the current TouchpointEvent schema, each stitched touchpoint is the raw body
+  followed by five small fields, and the batch is a header, a count and those bodies: no
+  decode and re-encode of the whole event (that would cost ~17 us per event, the full
+  fastavro encode measured in bench/serde.py). Otherwise it falls back to decode + encode
+  with the codec.
 * The repartition topic carries batches: one message per target partition per poll,
   each holding many entries (an event routed to a canonical customer, or a customer's
   state handed over after a merge). A message per event would double the produce cost
@@ -25,9 +27,11 @@ import orjson
 from schemas.fastcodec import avro_long
 from schemas.serde import SINGLE_OBJECT_MAGIC, Serde
 
-__all__ = ["StitchedWriter", "compact", "link_record", "pack", "unpack"]
+__all__ = ["StitchedWriter", "compact", "link_record", "pack", "stitched_touchpoints", "unpack"]
 
 _LEN = struct.Struct(">II")
+# A StitchedBatch message stays below this (the stitched topic keeps the broker's 1 MiB record limit).
+STITCHED_MESSAGE_BYTES = 512 * 1024
 
 
 def compact(event: Mapping[str, Any], *, late: bool) -> dict[str, Any]:
@@ -96,23 +100,31 @@ def _string(value: str) -> bytes:
 
 
 class StitchedWriter:
-    """StitchedTouchpoint bytes from a raw TouchpointEvent message (see the module docstring)."""
+    """StitchedTouchpoint bodies from raw TouchpointEvent messages, framed as a StitchedBatch
+    (see the module docstring)."""
 
     def __init__(self, serde: Serde) -> None:
         self._events = serde.codec("TouchpointEvent")
         self._stitched = serde.codec("StitchedTouchpoint")
+        self._batch = serde.codec("StitchedBatch")
         single = serde.settings.wire_format == "single-object"
         self._raw_header = SINGLE_OBJECT_MAGIC + self._events.current.fingerprint if single else None
-        self._header = SINGLE_OBJECT_MAGIC + self._stitched.current.fingerprint if single else None
 
-    def write(
+    def touchpoint(
         self, raw: bytes, *, customer_id: str, journey_id: str, session_id: str, late: bool, now_ms: int
     ) -> bytes:
-        if self._raw_header is not None and self._header is not None and raw[:10] == self._raw_header:
-            tail = b"".join(
-                (_string(customer_id), _string(journey_id), _string(session_id), b"\x01" if late else b"\x00")
+        """The Avro body (no frame) of one StitchedTouchpoint."""
+        if self._raw_header is not None and raw[:10] == self._raw_header:
+            return b"".join(
+                (
+                    raw[10:],
+                    _string(customer_id),
+                    _string(journey_id),
+                    _string(session_id),
+                    b"\x01" if late else b"\x00",
+                    avro_long(now_ms),
+                )
             )
-            return self._header + raw[10:] + tail + avro_long(now_ms)
         record = {
             "event": self._events.decode(raw),
             "customer_id": customer_id,
@@ -121,7 +133,34 @@ class StitchedWriter:
             "late": late,
             "stitched_time": now_ms,
         }
-        return self._stitched.encode(record)
+        return self._stitched.encode(record)[len(self._stitched.header) :]
+
+    def batches(self, bodies: list[bytes]) -> list[bytes]:
+        """StitchedBatch messages of the given StitchedTouchpoint bodies, in order, each under
+        STITCHED_MESSAGE_BYTES (a customer's backfill must not exceed the topic's record limit)."""
+        header = self._batch.header
+        if not header:  # an unreleased schema in the confluent format: encode() explains
+            self._batch.encode({"touchpoints": []})
+        out: list[bytes] = []
+        start, size = 0, 0
+        for index, body in enumerate(bodies):
+            if size + len(body) > STITCHED_MESSAGE_BYTES and index > start:
+                out.append(b"".join((header, avro_long(index - start), *bodies[start:index], b"\x00")))
+                start, size = index, 0
+            size += len(body)
+        out.append(b"".join((header, avro_long(len(bodies) - start), *bodies[start:], b"\x00")))
+        return out
+
+
+def stitched_touchpoints(serde: Serde, data: bytes) -> list[dict[str, Any]]:
+    """The StitchedTouchpoint dicts of a stitched-topic message: a StitchedBatch, or one
+    StitchedTouchpoint as the stitcher wrote them before StitchedBatch (and other producers may)."""
+    from schemas.serde import wire_type_of
+
+    if wire_type_of(data) == "StitchedTouchpoint":
+        return [serde.codec("StitchedTouchpoint").decode(data)]
+    touchpoints: list[dict[str, Any]] = serde.codec("StitchedBatch").decode(data)["touchpoints"]
+    return touchpoints
 
 
 def link_record(decision: Any, *, source: str, event_id: str | None, observed_ms: int) -> dict[str, Any]:

@@ -190,9 +190,11 @@ class Stitcher:
             if not consumer.partitions_for_topic(topic):
                 raise ConfigurationError(f"topic `{topic}` does not exist; create it with `journeys topics create`")
         engine = self._fresh_engine(identity, identity_tp, consumer, checkpointer)
-        consumer.subscribe([self.topics["raw"], self.topics["repartition"]], listener=Listener())
+        listener = Listener()
+        consumer.subscribe([self.topics["raw"], self.topics["repartition"]], listener=listener)
         previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGTERM, signal.SIGINT) if _main_thread()}
         interval = settings.stitcher.commit_interval_ms / 1000
+        backlog_interval = max(interval, settings.stitcher.backlog_commit_interval_ms / 1000)
         last_commit = last_status = time.monotonic()
         last_input = time.monotonic()
         counted = 0
@@ -221,17 +223,22 @@ class Stitcher:
                     first_input = first_input or last_input
                 for message in _drain(identity):
                     engine.on_identity(link_codec.decode(message.value))
+                backlog = False
                 for tp in consumer.assignment():
+                    high = consumer.highwater(tp)
+                    lagging = high is None or consumer.position(tp) < high
+                    backlog = backlog or lagging
                     if tp.topic == raw_topic:
-                        high = consumer.highwater(tp)
-                        engine.set_lagging(tp.partition, high is None or consumer.position(tp) < high)
+                        engine.set_lagging(tp.partition, lagging)
                 engine.flush_batches()
                 checkpointer.send(engine.out)
                 engine.out = []
                 now = time.monotonic()
-                if now - last_commit >= interval:
+                if now - last_commit >= (backlog_interval if backlog else interval):
                     engine.tick(idle_now_ms=_wall_ms())
-                    engine = self._commit_or_reset(engine, checkpointer, consumer, identity, identity_tp)
+                    engine = self._commit_or_reset(
+                        engine, checkpointer, consumer, identity, identity_tp, listener=listener
+                    )
                     if last_input > last_commit and first_input:
                         self.stats.busy_s = time.monotonic() - first_input
                     last_commit = now
@@ -283,7 +290,14 @@ class Stitcher:
         return engine
 
     def _commit_or_reset(
-        self, engine: Engine, checkpointer: Checkpointer, consumer: Any, identity: Any, identity_tp: Any
+        self,
+        engine: Engine,
+        checkpointer: Checkpointer,
+        consumer: Any,
+        identity: Any,
+        identity_tp: Any,
+        *,
+        listener: Any,
     ) -> Engine:
         try:
             self._commit(engine, checkpointer, consumer)
@@ -293,6 +307,12 @@ class Stitcher:
             self.stats.restarts += 1
             log.warning("instance %d: %s", self.instance, exc)
             self._absorb_stats(engine)
+            # The group may have dropped us (a session timeout): its coordinator refuses our offsets
+            # until we rejoin, and kafka-python's consumer does not always notice. Subscribing again
+            # makes the next poll rejoin with a new member id; the assignment then restores state.
+            topics = sorted(consumer.subscription() or ())
+            consumer.unsubscribe()
+            consumer.subscribe(topics, listener=listener)
             return self._fresh_engine(identity, identity_tp, consumer, checkpointer)
 
     def _commit(self, engine: Engine, checkpointer: Checkpointer, consumer: Any, *, flush: bool = False) -> None:

@@ -233,6 +233,15 @@ class StitcherSettings(BaseSettings):
     # 240-265 ms / p99 594-729 ms, 200 ms p50 429-439 / p99 825-886 ms; throughput from a backlog
     # was the same (11.1-11.8k vs 11.0-11.1k ev/s): a commit's round trips cost ~20 ms here.
     commit_interval_ms: int = Field(100, ge=10, le=60_000, description="Transaction (checkpoint) interval, in ms.")
+    # While records wait in Kafka behind the stitcher's positions, latency is the backlog's, and a
+    # commit costs a flush and a rewrite of every changed customer's state: commit less often.
+    backlog_commit_interval_ms: int = Field(
+        1_000,
+        ge=10,
+        le=60_000,
+        description="Transaction interval while records of an assigned partition still wait in Kafka (a backlog), "
+        "in ms; commit_interval_ms once caught up.",
+    )
     terminal_event_types: list[str] = Field(
         default_factory=lambda: ["purchase", "contact_resolved", "cancellation"],
         description="Event types whose outcome closes a journey.",

@@ -51,7 +51,14 @@ HISTORY_DIR = AVRO_DIR / "history"
 IDS_PATH = AVRO_DIR / "ids.json"
 NAMESPACE = "journeys.v1"
 # The records that travel on a topic; the other files are their parts.
-WIRE_TYPES: tuple[str, ...] = ("TouchpointEvent", "IdentityLink", "StitchedTouchpoint", "Journey", "DeadLetter")
+WIRE_TYPES: tuple[str, ...] = (
+    "TouchpointEvent",
+    "IdentityLink",
+    "StitchedTouchpoint",
+    "StitchedBatch",
+    "Journey",
+    "DeadLetter",
+)
 
 _PRIMITIVES = frozenset(["null", "boolean", "int", "long", "float", "double", "bytes", "string"])
 

@@ -40,6 +40,7 @@ __all__ = [
     "IdentityLink",
     "Journey",
     "JourneyTouchpoint",
+    "StitchedBatch",
     "StitchedTouchpoint",
     "TouchpointEvent",
     "link_id_for",
@@ -322,6 +323,12 @@ class StitchedTouchpoint(AvroModel):
     session_id: Id
     late: bool
     stitched_time: Timestamp
+
+
+class StitchedBatch(AvroModel):
+    """The touchpoints of one customer stitched in one stitcher commit (the stitched topic's record)."""
+
+    touchpoints: list[StitchedTouchpoint]
 
 
 class DeadLetter(AvroModel):

@@ -59,6 +59,7 @@ __all__ = [
     "encode_journey",
     "encode_stitched",
     "encode_touchpoint",
+    "wire_type_of",
 ]
 
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
@@ -115,6 +116,11 @@ class RecordCodec:
     @property
     def current(self) -> SchemaVersion:
         return self._current
+
+    @property
+    def header(self) -> bytes:
+        """The frame this codec writes before each body (empty for an unreleased confluent schema)."""
+        return self._header
 
     def encode(self, record: Mapping[str, Any]) -> bytes:
         """Frame + Avro binary of ``record`` (a dict in the Avro form; enums as symbols)."""
@@ -261,6 +267,17 @@ class Serde:
     def decode_model(self, model: type[M], data: bytes) -> M:
         """Decode and validate into ``model`` (the convenience path: pays for pydantic)."""
         return model.from_avro(self.codec(model.__name__).decode(data))
+
+
+def wire_type_of(data: bytes) -> str | None:
+    """The wire type named by a message's frame (fingerprint or schema id), ``None`` when unknown."""
+    if data[:2] == SINGLE_OBJECT_MAGIC and len(data) >= 10:
+        version = catalog.by_fingerprint().get(bytes(data[2:10]))
+    elif data[:1] == CONFLUENT_MAGIC and len(data) >= 5:
+        version = catalog.by_id().get(int.from_bytes(data[1:5], "big"))
+    else:
+        return None
+    return version.name if version is not None else None
 
 
 @cache

@@ -94,5 +94,7 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    # Its server starts in a subprocess that imports all of Prefect: 6-12 s here, more on a loaded
+    # 2-core machine; the default 30 s limit was hit once.
+    with prefect_test_harness(server_startup_timeout=180):
         yield

@@ -63,8 +63,10 @@ class TopicRoles:
     deadletter: str
 
     def wire_types(self) -> dict[str, str]:
+        """Topic -> its record type (the stitched topic also holds single StitchedTouchpoints:
+        what the stitcher wrote before StitchedBatch, and what other producers may write)."""
         return {
-            self.stitched: "StitchedTouchpoint",
+            self.stitched: "StitchedBatch",
             self.journeys: "Journey",
             self.identity: "IdentityLink",
             self.deadletter: "DeadLetter",
@@ -175,11 +177,13 @@ class Decoder:
     def __init__(self, roles: TopicRoles, serde: Serde) -> None:
         self.roles = roles
         self.codecs = {topic: serde.codec(name) for topic, name in roles.wire_types().items()}
+        self.single = serde.codec("StitchedTouchpoint")
         self.batch = DecodedBatch()
 
     def add(self, records: Iterable[RawRecord]) -> None:
         """Decode ``records`` into the batch; a record that does not decode becomes a failed event."""
         from schemas.exceptions import DecodeError
+        from schemas.serde import wire_type_of
 
         batch, roles, codecs = self.batch, self.roles, self.codecs
         for record in records:
@@ -187,15 +191,20 @@ class Decoder:
                 batch.tombstones += 1
                 continue
             try:
+                if record.topic == roles.stitched:
+                    if wire_type_of(record.value) == "StitchedTouchpoint":
+                        touchpoints = [self.single.decode(record.value)]
+                    else:
+                        touchpoints = codecs[record.topic].decode(record.value)["touchpoints"]
+                    batch.touchpoints += touchpoints
+                    batch.touchpoint_offsets += [record.offset] * len(touchpoints)
+                    continue
                 decoded = codecs[record.topic].decode(record.value)
             except DecodeError as exc:
                 batch.decode_errors += 1
                 batch.failed_events.append(failed_event_from_decode_error(record, str(exc), exc.field))
                 continue
-            if record.topic == roles.stitched:
-                batch.touchpoints.append(decoded)
-                batch.touchpoint_offsets.append(record.offset)
-            elif record.topic == roles.journeys:
+            if record.topic == roles.journeys:
                 batch.journeys.append(decoded)
             elif record.topic == roles.identity:
                 batch.identity_links.append(decoded)

@@ -66,6 +66,13 @@ def read_topic(settings: Settings, name: str, codec_name: str, *, timeout_ms: in
         consumer.close()
 
 
+def read_stitched(settings: Settings) -> list[dict[str, Any]]:
+    """Every committed stitched touchpoint, out of its StitchedBatch messages, in topic order."""
+    return [
+        s for batch in read_topic(settings, settings.topics.stitched, "StitchedBatch") for s in batch["touchpoints"]
+    ]
+
+
 def latest_journeys(settings: Settings) -> dict[str, dict[str, Any]]:
     latest: dict[str, dict[str, Any]] = {}
     for record in read_topic(settings, settings.topics.journeys, "Journey"):

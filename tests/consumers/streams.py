@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 from journeys.settings import Settings
-from tests.consumers.conftest import NOW_MS, latest_journeys, live, read_topic
+from tests.consumers.conftest import NOW_MS, latest_journeys, live, read_stitched
 
 _WEB = ["page_view", "page_view", "click", "search", "add_to_cart", "checkout_started"]
 _APP = ["screen_view", "app_open", "click", "add_to_cart"]
@@ -79,4 +79,4 @@ def journey_fingerprint(settings: Settings) -> dict[str, tuple[Any, ...]]:
 
 
 def stitched_counts(settings: Settings) -> Counter[str]:
-    return Counter(s["event"]["event_id"] for s in read_topic(settings, settings.topics.stitched, "StitchedTouchpoint"))
+    return Counter(s["event"]["event_id"] for s in read_stitched(settings))

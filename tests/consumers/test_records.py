@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from consumers.records import StitchedWriter, pack, unpack
+from consumers.records import STITCHED_MESSAGE_BYTES, StitchedWriter, pack, stitched_touchpoints, unpack
 from journeys.settings import SerdeSettings
 from schemas.serde import Serde
 
@@ -36,18 +36,37 @@ def test_spliced_stitched_record_decodes_like_a_fully_encoded_one() -> None:
         "late": True,
         "now_ms": 1_700_000_123_456,
     }
-    spliced = writer.write(raw, **fields)  # type: ignore[arg-type]
-    decoded = serde.codec("StitchedTouchpoint").decode(spliced)
+    spliced = writer.touchpoint(raw, **fields)  # type: ignore[arg-type]
+    stitched = serde.codec("StitchedTouchpoint")
+    decoded = stitched.decode(stitched.header + spliced)
     assert decoded["event"] == serde.codec("TouchpointEvent").decode(raw)
     assert decoded["customer_id"] == "ü-42" and decoded["late"] is True
     assert decoded["stitched_time"] == 1_700_000_123_456
+    (message,) = writer.batches([spliced, spliced])
+    assert serde.codec("StitchedBatch").decode(message) == {"touchpoints": [decoded, decoded]}
+    assert stitched_touchpoints(serde, message) == [decoded, decoded]
+    assert stitched_touchpoints(serde, stitched.header + spliced) == [decoded]  # a StitchedTouchpoint message
+
+
+def test_a_big_batch_is_cut_into_messages_under_the_record_limit() -> None:
+    serde = Serde(SerdeSettings(), plain_timestamps=True)
+    raw = serde.codec("TouchpointEvent").encode({**_event(), "page": "p" * 2000})
+    writer = StitchedWriter(serde)
+    body = writer.touchpoint(raw, customer_id="c", journey_id="j", session_id="s", late=False, now_ms=1)
+    messages = writer.batches([body] * 1000)
+    assert len(messages) > 1 and all(len(m) < STITCHED_MESSAGE_BYTES + 4096 for m in messages)
+    decoded = [t for m in messages for t in serde.codec("StitchedBatch").decode(m)["touchpoints"]]
+    assert len(decoded) == 1000 and {t["event"]["page"] for t in decoded} == {"p" * 2000}
 
 
 def test_confluent_framed_events_fall_back_to_a_full_encode() -> None:
     serde = Serde(SerdeSettings(wire_format="confluent"), plain_timestamps=True)
     raw = serde.codec("TouchpointEvent").encode(_event())
-    out = StitchedWriter(serde).write(raw, customer_id="c", journey_id="j", session_id="s", late=False, now_ms=1)
-    assert serde.codec("StitchedTouchpoint").decode(out)["journey_id"] == "j"
+    writer = StitchedWriter(serde)
+    body = writer.touchpoint(raw, customer_id="c", journey_id="j", session_id="s", late=False, now_ms=1)
+    (message,) = writer.batches([body])
+    assert message[:5] == b"\x00" + (6).to_bytes(4, "big")  # StitchedBatch v1's schema id
+    assert serde.codec("StitchedBatch").decode(message)["touchpoints"][0]["journey_id"] == "j"
 
 
 def test_repartition_frame_round_trips_headers_and_raw_bytes() -> None:

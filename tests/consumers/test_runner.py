@@ -11,7 +11,7 @@ from collections.abc import Callable
 from consumers import run
 from consumers.runner import Stitcher
 from journeys.settings import Settings
-from tests.consumers.conftest import event, latest_journeys, live, produce, read_topic
+from tests.consumers.conftest import event, latest_journeys, live, produce, read_stitched, read_topic
 
 
 def test_anonymous_then_identified_on_two_devices_and_three_channels_ends_in_one_customer(
@@ -44,7 +44,7 @@ def test_anonymous_then_identified_on_two_devices_and_three_channels_ends_in_one
     assert {"type": "device_id", "value": "phone-1"} in journey["identifiers"]
     merged = [j for j in journeys.values() if j["status"] == "merged"]
     assert merged and {j["merged_into"] for j in merged} == {journey["journey_id"]}
-    stitched = read_topic(settings, settings.topics.stitched, "StitchedTouchpoint")
+    stitched = read_stitched(settings)
     assert sorted(s["event"]["event_id"] for s in stitched) == sorted(e["event_id"] for e in events)
     links = read_topic(settings, settings.topics.identity, "IdentityLink")
     assert {link["kind"] for link in links} == {"merged"}
@@ -99,7 +99,7 @@ def test_late_and_duplicate_events_are_stitched_once_and_flagged(stitch_settings
     (stats,) = run(settings, until_idle_s=2.0)
     assert stats.duplicates == 2 and stats.dead_letters == 1
 
-    stitched = read_topic(settings, settings.topics.stitched, "StitchedTouchpoint")
+    stitched = read_stitched(settings)
     assert Counter(s["event"]["event_id"] for s in stitched) == Counter(
         e["event_id"] for e in [*on_time, *fillers, within, beyond]
     )

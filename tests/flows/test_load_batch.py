@@ -37,6 +37,19 @@ def test_bad_records_and_tombstones_never_stop_a_batch() -> None:
     assert kinds == [("decode", "s", 1), ("validation", None, None)]
 
 
+def test_stitched_batches_and_single_stitched_touchpoints_are_both_loaded() -> None:
+    serde = Serde(plain_timestamps=True)
+    records = [
+        RawRecord("s", 0, 3, serde.encode("StitchedBatch", {"touchpoints": [stitched("e1"), stitched("e2")]}), 1),
+        RawRecord("s", 1, 8, serde.encode("StitchedTouchpoint", stitched("e3")), 1),
+        RawRecord("s", 1, 9, serde.encode("StitchedBatch", {"touchpoints": []}), 1),
+    ]
+    batch = decode_batch(records, ROLES, serde)
+    assert [t["event"]["event_id"] for t in batch.touchpoints] == ["e1", "e2", "e3"]
+    assert batch.touchpoint_offsets == [3, 3, 8]
+    assert batch.decode_errors == 0
+
+
 def test_the_same_undecodable_record_always_gets_the_same_id() -> None:
     serde = Serde(plain_timestamps=True)
     bad = [RawRecord("s", 2, 9, b"junk", 1)]

@@ -74,7 +74,7 @@ def test_an_undecodable_record_becomes_a_failed_event_named_by_its_offset(con: d
     load(con, s=[stitched("e1"), b"\xc3\x01garbage"])
     (message, kind, topic) = rows(con, "select message, error_kind, original_topic from failed_events")[0]
     assert kind == "decode" and topic == "s"
-    assert message.startswith("s[0]@") and "StitchedTouchpoint" in message
+    assert message.startswith("s[0]@") and "StitchedBatch" in message
     assert rows(con, "select count(*) from touchpoints") == [(1,)]
 
 

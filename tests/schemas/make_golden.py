@@ -66,6 +66,7 @@ def golden_records() -> dict[str, tuple[str, str, dict[str, Any]]]:
         ),
         "identity_link": ("IdentityLink", "single-object", identity_link()),
         "stitched": ("StitchedTouchpoint", "single-object", stitched()),
+        "stitched_batch": ("StitchedBatch", "single-object", {"touchpoints": [stitched(), stitched()]}),
         "journey": ("Journey", "single-object", journey()),
         "dead_letter": ("DeadLetter", "single-object", dead_letter()),
     }

@@ -21,6 +21,7 @@ RECORDS = [
     "JourneyTouchpoint",
     "Journey",
     "StitchedTouchpoint",
+    "StitchedBatch",
     "DeadLetter",
 ]
 ENUMS = ["Channel", "EventType", "IdType", "SurveyKind", "LinkKind", "JourneyStatus", "ErrorKind"]
