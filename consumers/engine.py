@@ -102,7 +102,8 @@ class JourneyTask:
     changed: set[Ident] = field(default_factory=set)
     deadlines: list[tuple[int, Ident]] = field(default_factory=list)
     meta_changed: bool = False
-    emitted: dict[Ident, float] = field(default_factory=dict)  # customer -> last emission (monotonic)
+    # customer -> start of its throttle window: its last emission, or when it was first seen (monotonic)
+    emitted: dict[Ident, float] = field(default_factory=dict)
     # customer label -> StitchedTouchpoint bodies of this commit: one StitchedBatch each at the commit
     stitched: dict[str, list[bytes]] = field(default_factory=dict)
     watermark: int | None = None  # within one repartition message; None when it must be recomputed
@@ -351,6 +352,7 @@ class Engine:
             return
         task.changed.add(loser)  # its changelog entry becomes a tombstone
         task.throttled.pop(loser, None)
+        task.emitted.pop(loser, None)
         winner = self.graph.find(loser)
         target = partition_for(winner, self.partitions)
         if target == task.partition:
@@ -409,6 +411,7 @@ class Engine:
                 task.changed.add(root)
                 if not customer.tps:
                     del task.customers[root]
+                    task.emitted.pop(root, None)
                 else:  # come back when the oldest journey may be dropped
                     first = jl.segment(customer.tps, self.rules, watermark)[0]
                     ended = customer.tps[first.end - 1]["event_time"]
@@ -474,12 +477,16 @@ class Engine:
                 customer = task.customers.get(root)
                 if customer is None or not customer.dirty:
                     continue
-                if flush or customer.urgent() or now - task.emitted.get(root, -1e18) >= throttle:
+                # A customer seen for the first time starts its throttle window now: a journey that
+                # closes within it goes out once, closed, instead of open and then closed (in a
+                # backlog most do; their touchpoints went out stitched anyway).
+                window = task.emitted.setdefault(root, now)
+                if flush or customer.urgent() or now - window >= throttle:
                     self._emit(task, root, customer)
                     task.emitted[root] = now
                     task.throttled.pop(root, None)
                 else:
-                    task.throttled.setdefault(root, task.emitted[root] + throttle)
+                    task.throttled.setdefault(root, window + throttle)
             for root, due in list(task.throttled.items()):
                 if due <= now or flush:
                     customer = task.customers.get(root)

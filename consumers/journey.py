@@ -122,7 +122,10 @@ class Customer:
             meta = self.metas.get(jid)
             if meta is None or meta["into"] is not None:
                 return True
-            if meta["sig"] is not None and meta["sig"][3] != meta.get("st"):
+            # A journey never emitted counts as open: opening is not a status change (else every
+            # new journey skips the throttle, and a backlog emits thousands per commit, each again
+            # when it closes moments later).
+            if meta["sig"] is not None and meta["sig"][3] != meta.get("st", "open"):
                 return True
         return False
 

@@ -14,13 +14,16 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
-import orjson
+import pyarrow as pa
 
-from schemas.serde import Serde
+from flows.load.container import ContainerFrames
+from flows.load.records import RawRecord
+from schemas.serde import Serde, wire_type_of
 
 __all__ = [
+    "NOT_LOADED",
     "DecodedBatch",
     "Decoder",
     "RawRecord",
@@ -28,29 +31,13 @@ __all__ = [
     "decode_batch",
     "failed_event_from_dead_letter",
     "failed_event_from_decode_error",
-    "newest_stitch_per_event",
+    "flat_touchpoints",
     "payload_text",
-    "properties_as_json",
 ]
 
 # A fixed namespace, so the same undecodable record always gets the same dead-letter id
 # (a re-run after a crash upserts it instead of adding a twin).
 _DECODE_NAMESPACE = uuid.UUID("6f1c1b7a-57d5-4d1e-9a43-3f0cbb1c2d10")
-
-
-class RawRecord(NamedTuple):
-    """A record as Kafka returned it (a NamedTuple: built ~3x faster than a frozen dataclass,
-    which counts at a few hundred thousand records per batch)."""
-
-    topic: str
-    partition: int
-    offset: int
-    value: bytes | None
-    timestamp_ms: int
-
-    @property
-    def where(self) -> str:
-        return f"{self.topic}[{self.partition}]@{self.offset}"
 
 
 @dataclass(frozen=True)
@@ -75,19 +62,52 @@ class TopicRoles:
 
 @dataclass
 class DecodedBatch:
-    """The decoded records of one batch, by wire type, with the Kafka coordinates of touchpoints."""
+    """One batch decoded: touchpoints and journeys as Arrow tables (see flows.load.container),
+    identity links and failed events as dicts."""
 
-    touchpoints: list[dict[str, Any]] = field(default_factory=list)
-    touchpoint_offsets: list[int] = field(default_factory=list)
-    journeys: list[dict[str, Any]] = field(default_factory=list)
+    touchpoints: pa.Table | None = None  # flat (see flat_touchpoints), with the message's _offset
+    journeys: pa.Table | None = None  # Journey's fields, with _row (the record's place in the batch)
     identity_links: list[dict[str, Any]] = field(default_factory=list)
     failed_events: list[dict[str, Any]] = field(default_factory=list)
     decode_errors: int = 0
     tombstones: int = 0
 
     @property
+    def touchpoint_count(self) -> int:
+        return self.touchpoints.num_rows if self.touchpoints is not None else 0
+
+    @property
+    def journey_count(self) -> int:
+        return self.journeys.num_rows if self.journeys is not None else 0
+
+    @property
     def rows(self) -> int:
-        return len(self.touchpoints) + len(self.journeys) + len(self.identity_links) + len(self.failed_events)
+        return self.touchpoint_count + self.journey_count + len(self.identity_links) + len(self.failed_events)
+
+
+# Contract fields the touchpoints table has no column for: left out of the staged table.
+NOT_LOADED = frozenset(
+    {"sent_time", "os", "app_name", "app_version", "user_agent", "campaign_medium", "campaign_name", "referrer"}
+)
+
+
+def flat_touchpoints(table: pa.Table) -> pa.Table:
+    """StitchedTouchpoints with the event's and its context's fields at the top (zero-copy), loaded
+    columns only.
+
+    DuckDB reads flat Arrow columns ~4x faster than fields of a nested struct (measured here:
+    0.28 s against 1.27 s for a 200k batch), and the event's own ``customer_id`` becomes
+    ``event_customer_id`` beside the canonical one.
+    """
+    flat = table.flatten().flatten()
+    names, keep = [], []
+    for index, name in enumerate(flat.column_names):
+        short = name.rsplit(".", 1)[-1]
+        if short in NOT_LOADED:
+            continue
+        keep.append(index)
+        names.append(short if short not in table.column_names or "." not in name else f"event_{short}")
+    return flat.select(keep).rename_columns(names)
 
 
 def payload_text(payload: bytes) -> str:
@@ -134,91 +154,83 @@ def failed_event_from_decode_error(record: RawRecord, reason: str, field: str | 
     }
 
 
-def properties_as_json(touchpoints: list[dict[str, Any]]) -> None:
-    """Replace each event's ``properties`` map by its JSON text (keys sorted), or None when empty.
-
-    orjson here (~0.3 us per record) costs less than an Arrow map plus DuckDB's ``to_json`` of
-    it, and most events carry no properties at all.
-    """
-    for record in touchpoints:
-        event = record["event"]
-        properties = event["properties"]
-        if isinstance(properties, dict):
-            event["properties"] = orjson.dumps(properties, option=orjson.OPT_SORT_KEYS).decode() if properties else None
-
-
-def newest_stitch_per_event(
-    touchpoints: list[dict[str, Any]], offsets: list[int]
-) -> tuple[list[dict[str, Any]], list[int]]:
-    """Keep one record per event id: the newest stitch (then the later offset). Order is kept.
-
-    Usually every id is new (checked with a set, ~10 ms per 200k records); only a batch that
-    holds a re-stitched event pays for the dictionary.
-    """
-    ids = [record["event"]["event_id"] for record in touchpoints]
-    if len(set(ids)) == len(ids):
-        return touchpoints, offsets
-    best: dict[str, int] = {}
-    for index, event_id in enumerate(ids):
-        kept = best.get(event_id)
-        if kept is None or (touchpoints[index]["stitched_time"], offsets[index]) >= (
-            touchpoints[kept]["stitched_time"],
-            offsets[kept],
-        ):
-            best[event_id] = index
-    keep = sorted(best.values())
-    return [touchpoints[i] for i in keep], [offsets[i] for i in keep]
-
-
 class Decoder:
     """Decodes records into a :class:`DecodedBatch` chunk by chunk, so decoding can run while
-    kafka-python's network thread fetches the next chunk (as the bare consumer loop does)."""
+    kafka-python's network thread fetches the next chunk (as the bare consumer loop does).
+    Stitched and journey messages are only framed here; :meth:`finish` decodes each kind at once."""
 
     def __init__(self, roles: TopicRoles, serde: Serde) -> None:
         self.roles = roles
+        self.serde = serde
         self.codecs = {topic: serde.codec(name) for topic, name in roles.wire_types().items()}
-        self.single = serde.codec("StitchedTouchpoint")
+        self.stitched = ContainerFrames("StitchedTouchpoint", "StitchedBatch")
+        self.journeys = ContainerFrames("Journey")
         self.batch = DecodedBatch()
 
     def add(self, records: Iterable[RawRecord]) -> None:
         """Decode ``records`` into the batch; a record that does not decode becomes a failed event."""
         from schemas.exceptions import DecodeError
-        from schemas.serde import wire_type_of
 
         batch, roles, codecs = self.batch, self.roles, self.codecs
         for record in records:
             if record.value is None:  # a tombstone on the compacted identity topic: nothing to load
                 batch.tombstones += 1
                 continue
-            try:
-                if record.topic == roles.stitched:
-                    if wire_type_of(record.value) == "StitchedTouchpoint":
-                        touchpoints = [self.single.decode(record.value)]
-                    else:
-                        touchpoints = codecs[record.topic].decode(record.value)["touchpoints"]
-                    batch.touchpoints += touchpoints
-                    batch.touchpoint_offsets += [record.offset] * len(touchpoints)
-                    continue
-                decoded = codecs[record.topic].decode(record.value)
-            except DecodeError as exc:
-                batch.decode_errors += 1
-                batch.failed_events.append(failed_event_from_decode_error(record, str(exc), exc.field))
+            if record.topic == roles.stitched:
+                self.stitched.add(record)
                 continue
             if record.topic == roles.journeys:
-                batch.journeys.append(decoded)
-            elif record.topic == roles.identity:
+                self.journeys.add(record)
+                continue
+            try:
+                decoded = codecs[record.topic].decode(record.value)
+            except DecodeError as exc:
+                self._failed(record, exc)
+                continue
+            if record.topic == roles.identity:
                 batch.identity_links.append(decoded)
             else:
                 batch.failed_events.append(failed_event_from_dead_letter(decoded))
 
-    def finish(self) -> DecodedBatch:
-        """The batch, one record per event id, properties as JSON text."""
+    def rows(self) -> int:
+        """Rows the batch holds so far (a StitchedBatch message counts its touchpoints)."""
         batch = self.batch
-        batch.touchpoints, batch.touchpoint_offsets = newest_stitch_per_event(
-            batch.touchpoints, batch.touchpoint_offsets
+        stitched, journeys = self.stitched, self.journeys
+        return (
+            len(stitched.block_offsets)
+            + len(stitched.others)
+            + len(journeys.block_offsets)
+            + len(journeys.others)
+            + len(batch.identity_links)
+            + len(batch.failed_events)
+            + batch.tombstones
         )
-        properties_as_json(batch.touchpoints)
+
+    def finish(self) -> DecodedBatch:
+        """The batch, with its stitched touchpoints and journeys decoded into tables."""
+        batch = self.batch
+        stitched = self.stitched.read(self._touchpoints)
+        batch.touchpoints = flat_touchpoints(
+            stitched.table.append_column("_offset", pa.array(stitched.offsets, type=pa.int64()))
+        )
+        journey_codec = self.serde.codec("Journey")
+        journeys = self.journeys.read(lambda data: [journey_codec.decode(data)])
+        batch.journeys = journeys.table.append_column("_row", pa.array(range(journeys.table.num_rows), type=pa.int64()))
+        for record, exc in stitched.failures + journeys.failures:
+            self._failed(record, exc)
         return batch
+
+    def _touchpoints(self, data: bytes) -> list[dict[str, Any]]:
+        """A stitched message's touchpoints: a StitchedBatch, or one StitchedTouchpoint (what the
+        stitcher wrote before StitchedBatch, and what another producer may write)."""
+        if wire_type_of(data) == "StitchedTouchpoint":
+            return [self.serde.codec("StitchedTouchpoint").decode(data)]
+        touchpoints: list[dict[str, Any]] = self.serde.codec("StitchedBatch").decode(data)["touchpoints"]
+        return touchpoints
+
+    def _failed(self, record: RawRecord, exc: Exception) -> None:
+        self.batch.decode_errors += 1
+        self.batch.failed_events.append(failed_event_from_decode_error(record, str(exc), getattr(exc, "field", None)))
 
 
 def decode_batch(records: Iterable[RawRecord], roles: TopicRoles, serde: Serde) -> DecodedBatch:

@@ -114,11 +114,19 @@ class KafkaSource:
     def positions(self) -> dict[tuple[str, int], int]:
         return {(tp.topic, tp.partition): self._consumer.position(tp) for tp in self._partitions}
 
-    def fetch(self, max_records: int, on_records: Callable[[list[RawRecord]], None] | None = None) -> Fetched:
+    def fetch(
+        self,
+        max_records: int,
+        on_records: Callable[[list[RawRecord]], None] | None = None,
+        *,
+        rows: Callable[[], int] | None = None,
+    ) -> Fetched:
         """Up to ``max_records`` records, stopping early when every partition reached its stable end.
 
         ``on_records`` receives each polled chunk at once: work done there (decoding) overlaps with
-        kafka-python's network thread fetching the next chunk.
+        kafka-python's network thread fetching the next chunk. ``rows`` counts what the records
+        hold so far (a StitchedBatch message holds many touchpoints); the batch stops when that
+        reaches ``max_records`` (default: the records themselves).
         """
         from kafka.errors import KafkaError
 
@@ -127,13 +135,14 @@ class KafkaSource:
             ends = self._consumer.end_offsets(self._partitions)
             fetched = Fetched()
             idle_since = time.monotonic()
-            while len(fetched.records) < max_records:
+            held = rows or (lambda: len(fetched.records))
+            while held() < max_records:
                 positions = self.positions()
                 if all(positions[(tp.topic, tp.partition)] >= ends[tp] for tp in self._partitions):
                     fetched.caught_up = True
                     break
                 polled = self._consumer.poll(
-                    timeout_ms=200, max_records=min(_POLL_RECORDS, max_records - len(fetched.records))
+                    timeout_ms=200, max_records=max(1, min(_POLL_RECORDS, max_records - held()))
                 )
                 if polled:
                     idle_since = time.monotonic()

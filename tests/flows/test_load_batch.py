@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from loader_records import T0, dead_letter, stitched
+from loader_records import dead_letter, stitched
 
-from flows.load.batch import (
-    RawRecord,
-    TopicRoles,
-    decode_batch,
-    newest_stitch_per_event,
-    payload_text,
-    properties_as_json,
-)
+from flows.load.batch import RawRecord, TopicRoles, decode_batch, payload_text
+from schemas.fastcodec import avro_long
 from schemas.serde import Serde
 
 ROLES = TopicRoles(stitched="s", journeys="j", identity="i", deadletter="d")
@@ -31,7 +25,7 @@ def test_bad_records_and_tombstones_never_stop_a_batch() -> None:
         RawRecord("d", 1, 7, serde.encode("DeadLetter", dead_letter("7d6c2f1e-0a9b-4c8d-9e7f-6a5b4c3d2e1f")), 1),
     ]
     batch = decode_batch(records, ROLES, serde)
-    assert [t["event"]["event_id"] for t in batch.touchpoints] == ["e1"]
+    assert batch.touchpoints is not None and batch.touchpoints.column("event_id").to_pylist() == ["e1"]
     assert (batch.decode_errors, batch.tombstones) == (1, 1)
     kinds = sorted((f["error_kind"], f["original_topic"], f["original_offset"]) for f in batch.failed_events)
     assert kinds == [("decode", "s", 1), ("validation", None, None)]
@@ -45,8 +39,9 @@ def test_stitched_batches_and_single_stitched_touchpoints_are_both_loaded() -> N
         RawRecord("s", 1, 9, serde.encode("StitchedBatch", {"touchpoints": []}), 1),
     ]
     batch = decode_batch(records, ROLES, serde)
-    assert [t["event"]["event_id"] for t in batch.touchpoints] == ["e1", "e2", "e3"]
-    assert batch.touchpoint_offsets == [3, 3, 8]
+    assert batch.touchpoints is not None
+    assert sorted(batch.touchpoints.column("event_id").to_pylist()) == ["e1", "e2", "e3"]
+    assert sorted(batch.touchpoints.column("_offset").to_pylist()) == [3, 3, 8]
     assert batch.decode_errors == 0
 
 
@@ -57,16 +52,34 @@ def test_the_same_undecodable_record_always_gets_the_same_id() -> None:
     assert decode_batch(bad, ROLES, serde).failed_events[0]["dead_letter_id"] == first
 
 
-def test_within_a_batch_the_newest_stitch_of_an_event_wins() -> None:
-    older = stitched("e1", journey_id="j-1", stitched_at=T0.replace(hour=13))
-    newer = stitched("e1", journey_id="j-2", stitched_at=T0.replace(hour=14))
-    other = stitched("e2")
-    kept, offsets = newest_stitch_per_event([newer, other, older], [10, 11, 12])
-    assert [(t["event"]["event_id"], t["journey_id"]) for t in kept] == [("e1", "j-2"), ("e2", "j-1")]
-    assert offsets == [10, 11]
+def test_a_message_the_container_refuses_sends_the_batch_to_the_codec_and_only_it_is_lost() -> None:
+    serde = Serde(plain_timestamps=True)
+    good = serde.encode("StitchedBatch", {"touchpoints": [stitched("e2")]})
+    one = serde.encode("StitchedBatch", {"touchpoints": [stitched("e1")]})
+    header = serde.codec("StitchedBatch").header
+    lying = header + b"\x04" + one[len(header) + 1 :]  # says two touchpoints, holds one
+    records = [RawRecord("s", 0, 1, good, 1), RawRecord("s", 0, 2, lying, 1)]
+    batch = decode_batch(records, ROLES, serde)
+    assert batch.touchpoints is not None and batch.touchpoints.column("event_id").to_pylist() == ["e2"]
+    assert [(f["error_kind"], f["original_offset"]) for f in batch.failed_events] == [("decode", 2)]
 
 
-def test_properties_become_sorted_json_text_and_empty_ones_null() -> None:
-    records = [stitched("e1", properties={"b": "2", "a": "1"}), stitched("e2")]
-    properties_as_json(records)
-    assert [r["event"]["properties"] for r in records] == ['{"a":"1","b":"2"}', None]
+def test_a_batch_written_in_several_array_blocks_is_read_by_the_codec() -> None:
+    serde = Serde(plain_timestamps=True)
+    one = serde.encode("StitchedBatch", {"touchpoints": [stitched("e1")]})
+    header = serde.codec("StitchedBatch").header
+    item = one[len(header) + 1 : -1]
+    blocked = header + b"\x01" + avro_long(len(item)) + item + b"\x00"  # count -1, then the block's size
+    batch = decode_batch([RawRecord("s", 0, 5, blocked, 1)], ROLES, serde)
+    assert batch.touchpoints is not None and batch.touchpoints.column("event_id").to_pylist() == ["e1"]
+    assert batch.failed_events == []
+
+
+def test_the_flat_table_has_the_loaded_columns_only() -> None:
+    serde = Serde(plain_timestamps=True)
+    record = RawRecord("s", 0, 0, serde.encode("StitchedTouchpoint", stitched("e1", properties={"b": "2"})), 1)
+    table = decode_batch([record], ROLES, serde).touchpoints
+    assert table is not None
+    names = set(table.column_names)
+    assert {"event_id", "customer_id", "event_customer_id", "country", "properties", "_offset"} <= names
+    assert not names & {"sent_time", "user_agent", "referrer", "context", "event"}
