@@ -28,7 +28,7 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -55,9 +55,9 @@ def partition_for(root: Ident, partitions: int) -> int:
     return zlib.crc32(f"{root[0]}:{root[1]}".encode()) % partitions
 
 
-@dataclass(frozen=True)
-class Output:
-    """One record to produce: ``topic`` is a logical name (see ``Engine.topics``)."""
+class Output(NamedTuple):
+    """One record to produce: ``topic`` is a logical name (see ``Engine.topics``). A NamedTuple:
+    a few are built per event."""
 
     topic: str
     key: bytes | None
@@ -179,6 +179,7 @@ class Engine:
         self.out: list[Output] = []
         self.stats = Stats()
         self.clock = lambda: int(datetime.now(UTC).timestamp() * 1000)
+        self._now_ms = 0
 
     # -- ownership -----------------------------------------------------------------------
 
@@ -262,6 +263,7 @@ class Engine:
         task = self.tasks[partition]
         task.last_input_wall = time.monotonic()
         task.watermark = None  # computed once per message, again after what moves it
+        self._now_ms = self.clock()  # the stitched_time of this message's touchpoints
         for header, raw in unpack(value):
             self._on_entry(task, header, raw)
         task.watermark = None
@@ -332,7 +334,7 @@ class Engine:
                 journey_id=journey_id,
                 session_id=session_id,
                 late=tp["late"],
-                now_ms=self.clock(),
+                now_ms=self._now_ms,
             )
             pending = task.stitched.get(customer.label)
             if pending is None:

@@ -191,3 +191,25 @@ def test_any_permutation_and_duplication_within_lateness_gives_the_same_journeys
     assert final(feed(shuffled), end) == final(feed(ordered), end)
     mid = ordered[len(ordered) // 2]["event_time"]
     assert final(feed(shuffled), mid) == final(feed(ordered), mid)
+
+
+@settings(max_examples=200, deadline=None)
+@given(streams(), st.integers(0, 3))
+def test_an_appended_event_re_cuts_only_the_last_journey_with_the_same_result(
+    pair: tuple[list[dict[str, Any]], list[dict[str, Any]]], lag: int
+) -> None:
+    _, shuffled = pair
+    fast, full = jl.Customer("c1"), jl.Customer("c1")
+    newest = 0
+    for event in shuffled:
+        newest = max(newest, event["event_time"])
+        watermark = newest - LATENESS - lag * RULES.inactivity_ms  # sometimes far behind: journeys re-open
+        late = event["event_time"] < watermark
+        located = jl.insert(fast, dict(event, late=late), RULES, watermark)
+        cut, full.segments = full.segments, None  # always the full re-cut
+        assert located == jl.insert(full, dict(event, late=late), RULES, watermark)
+        full.segments = full.segments or cut  # a duplicate changes nothing, the cut included
+        assert (fast.metas, fast.dirty, fast.segments) == (full.metas, full.dirty, full.segments)
+        if located and len(fast.dirty) > 1:
+            jl.journey_records(fast, RULES, watermark, identifiers=[], now_ms=0)
+            jl.journey_records(full, RULES, watermark, identifiers=[], now_ms=0)

@@ -21,6 +21,7 @@ __all__ = [
     "journey",
     "journey_touchpoint",
     "stitched",
+    "stitched_batch",
     "touchpoint",
 ]
 
@@ -156,6 +157,12 @@ def stitched(**overrides: Any) -> dict[str, Any]:
     return record
 
 
+def stitched_batch(**overrides: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {"touchpoints": [stitched(), stitched(journey_id="j-2", late=True)]}
+    record.update(overrides)
+    return record
+
+
 def dead_letter(**overrides: Any) -> dict[str, Any]:
     record: dict[str, Any] = {
         "dead_letter_id": "7d6c2f1e-0a9b-4c8d-9e7f-6a5b4c3d2e1f",
@@ -179,6 +186,7 @@ FACTORIES: dict[str, Factory] = {
     "TouchpointEvent": touchpoint,
     "IdentityLink": identity_link,
     "StitchedTouchpoint": stitched,
+    "StitchedBatch": stitched_batch,
     "Journey": journey,
     "DeadLetter": dead_letter,
 }
