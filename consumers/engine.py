@@ -35,7 +35,7 @@ import orjson
 from consumers import journey as jl
 from consumers.dedup import DedupWindow
 from consumers.identity import Decision, Ident, IdentityGraph, customer_label, event_identifiers, strongest
-from consumers.records import StitchedWriter, compact, link_record, pack, unpack
+from consumers.records import JourneyWriter, StitchedWriter, compact, link_record, pack, unpack
 from journeys.settings import StitcherSettings
 from producers.deadletter import dead_letter
 from schemas.exceptions import DecodeError
@@ -169,7 +169,7 @@ class Engine:
             supernode_refusals=stitcher.supernode_refusals,
         )
         self.events = serde.codec("TouchpointEvent")
-        self.journey_codec = serde.codec("Journey")
+        self.journey_codec = JourneyWriter(serde)
         self.link_codec = serde.codec("IdentityLink")
         self.dead_codec = serde.codec("DeadLetter")
         self.stitched = StitchedWriter(serde)

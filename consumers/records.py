@@ -152,6 +152,74 @@ class StitchedWriter:
         return out
 
 
+class JourneyWriter:
+    """Journey messages whose touchpoints' bytes are kept between emissions.
+
+    A journey is re-emitted as it grows, each time with all its touchpoints, and encoding them
+    was most of an emission's cost. A record is its fields one after the other, so a Journey is
+    the fields before ``touchpoints``, the array (count, items, 0) and the fields after: those
+    two parts are encoded by codecs generated for them, each touchpoint's bytes come from a
+    cache keyed by what can change in them (session, late flag) beside its event id. Same bytes
+    as the contract's codec (tests/consumers/test_records.py).
+    """
+
+    CACHE_LIMIT = 500_000  # touchpoints (~100 bytes each); cleared when full
+
+    def __init__(self, serde: Serde) -> None:
+        from schemas.fastcodec import compile_codec
+
+        self._codec = serde.codec("Journey")
+        schema = self._codec.current.schema
+        names = [f["name"] for f in schema["fields"]]
+        cut = names.index("touchpoints")
+        head = {**schema, "name": "JourneyHead", "fields": schema["fields"][:cut]}
+        tail = {**schema, "name": "JourneyTail", "fields": [_inline(f) for f in schema["fields"][cut + 1 :]]}
+        item = schema["fields"][cut]["type"]["items"]
+        parts = [compile_codec(head), compile_codec(item), compile_codec(tail)]
+        compiled = [p for p in parts if p is not None]
+        self._parts = compiled if len(compiled) == 3 and self._codec.header else None
+        self._cache: dict[tuple[str, str, bool], bytes] = {}
+
+    def encode(self, record: Mapping[str, Any]) -> bytes:
+        if self._parts is None:
+            return self._codec.encode(record)
+        head, item, tail = self._parts
+        touchpoints = record["touchpoints"]
+        try:
+            out = [self._codec.header, head.encode(record)]
+            if touchpoints:
+                cache = self._cache
+                if len(cache) > self.CACHE_LIMIT:
+                    cache.clear()
+                out.append(avro_long(len(touchpoints)))
+                for tp in touchpoints:
+                    key = (tp["event_id"], tp["session_id"], tp["late"])
+                    data = cache.get(key)
+                    if data is None:
+                        data = cache[key] = item.encode(tp)
+                    out.append(data)
+            out.append(b"\x00")
+            out.append(tail.encode(record))
+        except Exception:  # the contract's codec explains what is wrong with the record
+            return self._codec.encode(record)
+        return b"".join(out)
+
+
+def _inline(field: dict[str, Any]) -> dict[str, Any]:
+    """``field`` with the named type its array refers to (defined earlier in the Journey) inlined."""
+    from schemas import catalog
+
+    kind = field["type"]
+    if (
+        isinstance(kind, dict)
+        and kind.get("type") == "array"
+        and isinstance(kind["items"], str)
+        and "." in kind["items"]
+    ):
+        return {**field, "type": {**kind, "items": catalog.expanded(kind["items"].rpartition(".")[2])}}
+    return field
+
+
 def stitched_touchpoints(serde: Serde, data: bytes) -> list[dict[str, Any]]:
     """The StitchedTouchpoint dicts of a stitched-topic message: a StitchedBatch, or one
     StitchedTouchpoint as the stitcher wrote them before StitchedBatch (and other producers may)."""

@@ -163,6 +163,7 @@ class Stitcher:
     def _run_once(self) -> None:
         from kafka import TopicPartition
         from kafka.consumer.subscription_state import ConsumerRebalanceListener
+        from kafka.structs import MemberState
 
         settings = self.settings
         producer = self._producer()
@@ -204,6 +205,12 @@ class Stitcher:
             while not self.stopping:
                 batch = consumer.poll(timeout_ms=50 if interval > 0.05 else 0)
                 if rebalanced:
+                    if consumer.group_metadata().state != MemberState.STABLE:
+                        # A rebalance is still in flight (the first join is often followed by a
+                        # second one): let poll() finish it before restoring. Restoring meanwhile
+                        # (committed offsets, the changelog) once stalled the sync until the group
+                        # dropped us. Nothing of this batch is used: it is fetched again.
+                        continue
                     # Positions went back to the committed offsets: go back to the committed
                     # state too, for every partition we own now; this batch is re-fetched.
                     rebalanced.clear()
@@ -223,18 +230,26 @@ class Stitcher:
                     first_input = first_input or last_input
                 for message in _drain(identity):
                     engine.on_identity(link_codec.decode(message.value))
-                backlog = False
+                behind = 0  # records waiting behind our positions
                 for tp in consumer.assignment():
                     high = consumer.highwater(tp)
-                    lagging = high is None or consumer.position(tp) < high
-                    backlog = backlog or lagging
+                    # position() only once a fetch told the highwater: before that it blocks until the
+                    # position is known, which during a rebalance stalled the group's sync
+                    lag = 0 if high is None else high - consumer.position(tp)
+                    lagging = high is None or lag > 0
+                    behind += lag
                     if tp.topic == raw_topic:
                         engine.set_lagging(tp.partition, lagging)
+                # A backlog is more than a poll takes: then commit less often (see the settings).
+                backlog = behind > settings.stitcher.max_poll_records
                 engine.flush_batches()
                 checkpointer.send(engine.out)
                 engine.out = []
                 now = time.monotonic()
-                if now - last_commit >= (backlog_interval if backlog else interval):
+                due = now - last_commit >= (backlog_interval if backlog else interval)
+                # Not while a rebalance is in flight: the group would refuse the offsets, and asking
+                # for the positions blocks until it settles.
+                if due and consumer.group_metadata().state == MemberState.STABLE:
                     engine.tick(idle_now_ms=_wall_ms())
                     engine = self._commit_or_reset(
                         engine, checkpointer, consumer, identity, identity_tp, listener=listener

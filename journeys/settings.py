@@ -239,8 +239,8 @@ class StitcherSettings(BaseSettings):
         1_000,
         ge=10,
         le=60_000,
-        description="Transaction interval while records of an assigned partition still wait in Kafka (a backlog), "
-        "in ms; commit_interval_ms once caught up.",
+        description="Transaction interval while more records wait in Kafka than one poll takes (a backlog, "
+        "max_poll_records), in ms; commit_interval_ms otherwise.",
     )
     terminal_event_types: list[str] = Field(
         default_factory=lambda: ["purchase", "contact_resolved", "cancellation"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from consumers.records import STITCHED_MESSAGE_BYTES, StitchedWriter, pack, stitched_touchpoints, unpack
+from consumers.records import STITCHED_MESSAGE_BYTES, JourneyWriter, StitchedWriter, pack, stitched_touchpoints, unpack
 from journeys.settings import SerdeSettings
 from schemas.serde import Serde
 
@@ -72,3 +72,31 @@ def test_confluent_framed_events_fall_back_to_a_full_encode() -> None:
 def test_repartition_frame_round_trips_headers_and_raw_bytes() -> None:
     entries = [({"k": "e", "r": ["customer_id", "c1"]}, b"\xc3\x01raw"), ({"k": "t", "state": {}}, b"")]
     assert list(unpack(pack(entries))) == entries
+
+
+def test_journeys_with_kept_touchpoint_bytes_encode_as_the_contract_does() -> None:
+    from tests.schemas.schema_factories import journey, journey_touchpoint
+
+    serde = Serde(SerdeSettings(), plain_timestamps=True)
+    writer, codec = JourneyWriter(serde), serde.codec("Journey")
+    tps = [journey_touchpoint(event_id=f"e{i}", session_id=f"s{i // 3}", late=i == 4) for i in range(7)]
+    for record in (
+        journey(touchpoints=tps),
+        journey(touchpoints=tps[:3], status="open", close_reason=None),  # again: from the kept bytes
+        journey(touchpoints=[{**tps[0], "session_id": "other"}]),  # a new session: encoded anew
+        journey(touchpoints=[], status="merged", merged_into="j-9", channels=[]),
+    ):
+        assert writer.encode(record) == codec.encode(record)
+        assert codec.decode(writer.encode(record)) == codec.decode(codec.encode(record))
+
+
+def test_journey_touchpoints_carry_every_field_of_the_contract() -> None:
+    from consumers import journey as jl
+    from schemas import catalog
+
+    rules = jl.Rules(inactivity_ms=1, session_ms=1, max_ms=10, max_touchpoints=5, terminal=frozenset())
+    customer = jl.Customer(
+        "c", tps=[{"event_id": "e", "event_time": 0, "channel": "web", "event_type": "click", "late": False}]
+    )
+    (touchpoint,) = jl._body(customer, jl.Segment(0, 1, "open", None), rules)["touchpoints"]
+    assert list(touchpoint) == [f["name"] for f in catalog.expanded("JourneyTouchpoint")["fields"]]
