@@ -3,8 +3,9 @@
     .venv/bin/python bench/produce.py [--events 200000] [--http-events 200000] [--clients 8] [--batch 250]
 
 Needs the broker (`journeys stack up`). Creates throw-away topics `bench.<id>.*` and deletes them.
-The SDK target is >= 80% of the bare producer ceiling (same settings: acks=all, idempotence,
-compression), measured in the same run; the collector target is >= 20,000 ev/s in batches.
+Targets: the SDK >= 50,000 ev/s, the collector >= 20,000 ev/s in batches; where the bare
+kafka-python producer (same settings: acks=all, idempotence, compression), measured in the same
+run, is lower, >= 80% of it.
 """
 
 from __future__ import annotations
@@ -174,7 +175,13 @@ def main() -> None:
         http = collector_rate(settings, args.http_events, args.clients, args.batch, args.workers)
         print(
             f"collector /v1/batch ({args.clients} clients, {args.batch} events per batch, {args.workers} worker): "
-            f"{http:,.0f} ev/s"
+            f"{http:,.0f} ev/s = {http / bare:.0%} of the bare ceiling"
+        )
+        # The targets are absolute (50,000 and 20,000 ev/s) unless the bare producer underneath
+        # cannot reach them on this machine: then 80% of it, measured in this run.
+        print(
+            f"targets: SDK >= {min(50_000, 0.8 * bare):,.0f} ev/s, collector >= {min(20_000, 0.8 * bare):,.0f} ev/s "
+            "(50,000 and 20,000, or 80% of the bare ceiling if lower)"
         )
     finally:
         admin.delete_topics([s.name for s in specs], raise_errors=False)

@@ -35,8 +35,6 @@ from schemas.serde import Serde
 __all__ = ["RunStats", "Stitcher", "status_dir"]
 
 log = logging.getLogger("journeys.stitcher")
-# A killed instance's partitions move after this long (the broker's minimum is 6 s).
-SESSION_TIMEOUT_MS = 6_000
 # Restarts after a fenced or failed transaction before giving up.
 MAX_RESTARTS = 20
 
@@ -134,7 +132,7 @@ class Stitcher:
             isolation_level="read_committed",
             auto_offset_reset="earliest",
             max_poll_records=s.max_poll_records,
-            session_timeout_ms=SESSION_TIMEOUT_MS,
+            session_timeout_ms=s.session_timeout_ms,
             heartbeat_interval_ms=1_000,
             max_poll_interval_ms=300_000,
             max_partition_fetch_bytes=4 * 1024 * 1024,

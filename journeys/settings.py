@@ -274,7 +274,9 @@ class StitcherSettings(BaseSettings):
         description="A journey partition without input this long lets its event clock follow the wall clock, in s.",
     )
     emit_stitched: bool = Field(
-        True, description="Publish one stitched touchpoint per event (the warehouse's touchpoints table needs it)."
+        True,
+        description="Publish every stitched touchpoint, as one StitchedBatch per customer and commit "
+        "(the warehouse's touchpoints table needs them).",
     )
     closed_retention_s: int = Field(
         7 * 24 * 3600,
@@ -290,6 +292,15 @@ class StitcherSettings(BaseSettings):
         "new, closed and merged journeys are emitted at the next commit.",
     )
     max_poll_records: int = Field(5_000, ge=1, le=100_000, description="Most records taken from one poll.")
+    # Kafka's default is 45 s. Shorter moves a killed instance's partitions sooner, but on a busy
+    # machine (2 cores shared with the broker) 6 s once expired a live member mid-backlog.
+    session_timeout_ms: int = Field(
+        10_000,
+        ge=6_000,
+        le=300_000,
+        description="How long the group waits for a silent instance before moving its partitions, in ms "
+        "(the broker's group.min.session.timeout.ms is 6 s by default).",
+    )
     status_interval_s: float = Field(
         10.0, gt=0, le=3600, description="How often progress is logged and the status file written, in s."
     )

@@ -20,7 +20,13 @@ from tests.consumers.streams import customer_stream, journey_fingerprint, stitch
 
 # Every event of the stream is within the lateness, whatever order the partitions are read
 # in, so the journeys depend on the events only (see consumers/journey.py).
-STITCHER = {"allowed_lateness_s": 6 * 3600, "inactivity_gap_s": 600, "commit_interval_ms": 200}
+# The broker's shortest session: a killed instance's partitions move after 6 s.
+STITCHER = {
+    "allowed_lateness_s": 6 * 3600,
+    "inactivity_gap_s": 600,
+    "commit_interval_ms": 200,
+    "session_timeout_ms": 6_000,
+}
 
 
 @pytest.fixture
