@@ -14,11 +14,9 @@ flows_app = typer.Typer(help="Prefect flows: load the warehouse, flag friction, 
 @flows_app.callback()
 def _quiet_telemetry() -> None:
     """Prefect flows: load the warehouse, flag friction, score, check data quality."""
-    import os
+    from flows.prefect_env import prefect_defaults
 
-    # A temporary Prefect server phones home every few minutes; offline machines log a failure
-    # for each try. Users who want it set the variable themselves.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    prefect_defaults()
 
 
 def _print_summary(summary: dict[str, Any]) -> None:

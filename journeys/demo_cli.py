@@ -21,15 +21,12 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Run the pipeline end to end on simulated customers: Kafka, stitcher, flows, evaluation, report."""
-        import os
+        from flows.prefect_env import prefect_defaults
 
+        prefect_defaults()  # before anything imports Prefect
         from rich.console import Console
 
         from journeys.demo import SAMPLE_QUERIES, run_demo
-
-        # The demo's temporary Prefect server would phone home every few minutes; offline machines
-        # log a failure for each try. Users who want it set the variable themselves.
-        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         from journeys.settings import Settings
 
         console = Console()
