@@ -35,6 +35,8 @@ from schemas.serde import Serde
 __all__ = ["RunStats", "Stitcher", "status_dir"]
 
 log = logging.getLogger("journeys.stitcher")
+# A member that is not STABLE for this long (a join that never completes) joins the group again.
+UNSTABLE_REJOIN_S = 60.0
 # Restarts after a fenced or failed transaction before giving up.
 MAX_RESTARTS = 20
 
@@ -199,11 +201,32 @@ class Stitcher:
         counted = 0
         first_input = 0.0
         raw_topic = self.topics["raw"]
+        unstable_since: float | None = None  # when the group membership last stopped being STABLE
         try:
             while not self.stopping:
                 batch = consumer.poll(timeout_ms=50 if interval > 0.05 else 0)
+                stable = consumer.group_metadata().state == MemberState.STABLE
+                if stable:
+                    unstable_since = None
+                elif unstable_since is None:
+                    unstable_since = time.monotonic()
+                elif time.monotonic() - unstable_since > UNSTABLE_REJOIN_S:
+                    # A join that never completes (bench/stitch.py once waited 15 min with the group
+                    # "Dead", no member in it, on 2 busy cores) would stall this instance for good.
+                    log.warning(
+                        "instance %d: not a stable member of group %s for %.0f s; joining it again",
+                        self.instance,
+                        settings.stitcher.group_id,
+                        time.monotonic() - unstable_since,
+                    )
+                    topics = sorted(consumer.subscription() or ())
+                    consumer.unsubscribe()
+                    consumer.subscribe(topics, listener=listener)
+                    rebalanced.append("rejoin")
+                    unstable_since = None
+                    continue
                 if rebalanced:
-                    if consumer.group_metadata().state != MemberState.STABLE:
+                    if not stable:
                         # A rebalance is still in flight (the first join is often followed by a
                         # second one): let poll() finish it before restoring. Restoring meanwhile
                         # (committed offsets, the changelog) once stalled the sync until the group
@@ -247,7 +270,7 @@ class Stitcher:
                 due = now - last_commit >= (backlog_interval if backlog else interval)
                 # Not while a rebalance is in flight: the group would refuse the offsets, and asking
                 # for the positions blocks until it settles.
-                if due and consumer.group_metadata().state == MemberState.STABLE:
+                if due and stable:
                     engine.tick(idle_now_ms=_wall_ms())
                     engine = self._commit_or_reset(
                         engine, checkpointer, consumer, identity, identity_tp, listener=listener
