@@ -219,9 +219,7 @@ class Stitcher:
                         settings.stitcher.group_id,
                         time.monotonic() - unstable_since,
                     )
-                    topics = sorted(consumer.subscription() or ())
-                    consumer.unsubscribe()
-                    consumer.subscribe(topics, listener=listener)
+                    _rejoin(consumer, listener)
                     rebalanced.append("rejoin")
                     unstable_since = None
                     continue
@@ -344,11 +342,8 @@ class Stitcher:
             log.warning("instance %d: %s", self.instance, exc)
             self._absorb_stats(engine)
             # The group may have dropped us (a session timeout): its coordinator refuses our offsets
-            # until we rejoin, and kafka-python's consumer does not always notice. Subscribing again
-            # makes the next poll rejoin with a new member id; the assignment then restores state.
-            topics = sorted(consumer.subscription() or ())
-            consumer.unsubscribe()
-            consumer.subscribe(topics, listener=listener)
+            # until we rejoin, and kafka-python's consumer does not always notice.
+            _rejoin(consumer, listener)
             return self._fresh_engine(identity, identity_tp, consumer, checkpointer)
 
     def _commit(self, engine: Engine, checkpointer: Checkpointer, consumer: Any, *, flush: bool = False) -> None:
@@ -476,6 +471,14 @@ def _drain(reader: Any) -> list[Any]:
     for messages in reader.poll(timeout_ms=0).values():
         out.extend(messages)
     return out
+
+
+def _rejoin(consumer: Any, listener: Any) -> None:
+    """Subscribe again: the next poll joins the group with a new member id, and the assignment
+    that follows restores the state of what this instance owns then."""
+    topics = sorted(consumer.subscription() or ())
+    consumer.unsubscribe()
+    consumer.subscribe(topics, listener=listener)
 
 
 def _wall_ms() -> int:
