@@ -39,12 +39,19 @@ __all__ = ["DeliveryCallback", "Tracker", "new_event_id"]
 
 log = logging.getLogger(__name__)
 
-# Hand-over to the producer: every this many events, or this long after the first one waiting.
-HANDOVER_EVENTS = 64
-HANDOVER_S = 0.002
+# Hand-over to the producer: every this many events, or this long after the first one waiting
+# (each hand-over wakes a thread and takes two locks: 64 events / 2 ms cost ~5% more per event).
+HANDOVER_EVENTS = 256
+HANDOVER_S = 0.005
 
 DeliveryCallback = Callable[[str, Exception | None], None]
 """Called once per event from Kafka's I/O thread: ``(event_id, None)`` when acknowledged, else the error."""
+
+
+def utc_now_millis() -> datetime:
+    """The clock's UTC time in whole milliseconds, as Avro keeps it (validation leaves it as it is)."""
+    # A float of whole milliseconds: its error (< 0.2 us up to 2100) rounds away to the exact millisecond.
+    return datetime.fromtimestamp(time.time_ns() // 1_000_000 / 1000, UTC)
 
 
 class Tracker:
@@ -61,7 +68,7 @@ class Tracker:
         source: str = "sdk",
         producer: Any = None,
         on_delivery: DeliveryCallback | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utc_now_millis,
         close_at_exit: bool = True,
     ) -> None:
         self.settings = settings
