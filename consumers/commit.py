@@ -73,6 +73,8 @@ class Checkpointer:
         self._appender = appender_for(producer)
         self._failed: Exception | None = None
         self._lock = threading.Lock()
+        self._committing: threading.Thread | None = None  # steps 4-5 of the last commit_async
+        self._error: Exception | None = None
 
     def delivered(self, tags: list[Any], error: Exception | None) -> None:
         """A batch of outputs was written or refused (the producer's I/O thread)."""
@@ -92,6 +94,7 @@ class Checkpointer:
         """Step 2: send inside the open transaction (each partition's outputs in their order)."""
         from kafka.errors import KafkaError
 
+        self.wait()
         self.begin()
         appender, topics = self._appender, self.topics
         groups: dict[tuple[str, int | None], list[tuple[bytes | None, bytes | None, None]]] = {}
@@ -113,40 +116,85 @@ class Checkpointer:
             raise FencedError(f"sending to Kafka failed ({exc}); restoring state from the changelog") from exc
 
     def commit(self, checkpoint: Callable[[], list[Output]]) -> None:
-        """Steps 3-5; then begin the next transaction."""
+        """Steps 3-5, waiting for the broker; the next transaction begins at the next send."""
+        self.commit_async(checkpoint)
+        self.wait()
+
+    def commit_async(self, checkpoint: Callable[[], list[Output]]) -> None:
+        """Step 3 here (the checkpoint reads the engine's state); steps 4-5 and their round trips
+        on a helper thread, so the caller goes on polling and processing meanwhile (waiting for
+        them was ~20% of the stitcher's time). Until :meth:`wait` returns, the caller sends nothing:
+        what it produces meanwhile belongs to the next transaction (the offsets and the state of
+        this one were taken before)."""
+        self.wait()
+        self.send(checkpoint())
+        offsets = {tp: offset for tp, offset in self.offsets.items()}
+        self.offsets = {}
+        metadata = self.consumer.group_metadata() if offsets else None
+        self._error = None
+        self._committing = threading.Thread(
+            target=self._finish, args=(offsets, metadata), name="journeys-stitch-commit", daemon=True
+        )
+        self._committing.start()
+
+    @property
+    def committing(self) -> bool:
+        """A commit is still on its way (see :meth:`commit_async`)."""
+        return self._committing is not None and self._committing.is_alive()
+
+    def wait(self) -> None:
+        """Wait for the commit on its way; raise what it raised (:class:`FencedError` or
+        :class:`~journeys.errors.ConfigurationError`)."""
+        thread = self._committing
+        if thread is None:
+            return
+        thread.join()
+        self._committing = None
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def _finish(self, offsets: dict[Any, int], metadata: Any) -> None:
         from kafka.errors import KafkaError, ProducerFencedError
         from kafka.structs import OffsetAndMetadata
 
-        self.send(checkpoint())
         try:
             # Every output acknowledged before the offsets go in: a refused one aborts instead.
             self.producer.flush()
             if self._failed is not None:
                 raise FencedError(f"Kafka refused an output of this transaction ({self._failed!r})")
-            if self.offsets:
-                offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in self.offsets.items()}
-                self.producer.send_offsets_to_transaction(offsets, self.consumer.group_metadata())
+            if offsets:
+                committed = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in offsets.items()}
+                self.producer.send_offsets_to_transaction(committed, metadata)
             self.producer.commit_transaction()
         except ProducerFencedError as exc:
-            raise ConfigurationError(
+            self._error = ConfigurationError(
                 f"another stitcher with the transactional id `{self.producer.config['transactional_id']}` "
                 "took over; run each instance number once"
-            ) from exc
+            )
+            self._error.__cause__ = exc
         except (KafkaError, FencedError) as exc:
             self._abort()
-            raise FencedError(
+            self._error = FencedError(
                 f"committing the stitcher's transaction failed ({type(exc).__name__}: {exc}); another instance "
                 "may own these partitions now. Restoring state from the changelog"
-            ) from exc
-        self.in_transaction = False
-        self.offsets = {}
+            )
+            self._error.__cause__ = exc
+        except Exception as exc:  # anything else still reaches the caller, never dies with the thread
+            self._abort()
+            self._error = exc
+        else:
+            self.in_transaction = False
 
     def forget(self, partitions: Iterable[Any]) -> None:
         for tp in partitions:
             self.offsets.pop(tp, None)
 
     def abort(self) -> None:
-        """Drop the open transaction (its outputs never become visible)."""
+        """Drop the open transaction (its outputs never become visible), after the commit on its
+        way, if any, ended (its outcome no longer matters: the caller restores committed state)."""
+        with contextlib.suppress(Exception):
+            self.wait()
         self._abort()
 
     def _abort(self) -> None:

@@ -262,8 +262,10 @@ class Stitcher:
                 # A backlog is more than a poll takes: then commit less often (see the settings).
                 backlog = behind > settings.stitcher.max_poll_records
                 engine.flush_batches()
-                checkpointer.send(engine.out)
-                engine.out = []
+                if not checkpointer.committing:  # meanwhile outputs wait: they belong to the next transaction
+                    engine = self._settle(engine, checkpointer, consumer, identity, identity_tp, listener=listener)
+                    checkpointer.send(engine.out)
+                    engine.out = []
                 now = time.monotonic()
                 due = now - last_commit >= (backlog_interval if backlog else interval)
                 # Not while a rebalance is in flight: the group would refuse the offsets, and asking
@@ -333,25 +335,77 @@ class Stitcher:
         *,
         listener: Any,
     ) -> Engine:
+        """Start a commit (it completes while the loop goes on); a failed one restores state."""
         try:
-            self._commit(engine, checkpointer, consumer)
-            checkpointer.begin()
+            self._commit(engine, checkpointer, consumer, wait=False)
             return engine
         except FencedError as exc:
-            self.stats.restarts += 1
-            log.warning("instance %d: %s", self.instance, exc)
-            self._absorb_stats(engine)
-            # The group may have dropped us (a session timeout): its coordinator refuses our offsets
-            # until we rejoin, and kafka-python's consumer does not always notice.
-            _rejoin(consumer, listener)
-            return self._fresh_engine(identity, identity_tp, consumer, checkpointer)
+            return self._reset(
+                exc,
+                engine,
+                checkpointer,
+                consumer=consumer,
+                identity=identity,
+                identity_tp=identity_tp,
+                listener=listener,
+            )
 
-    def _commit(self, engine: Engine, checkpointer: Checkpointer, consumer: Any, *, flush: bool = False) -> None:
+    def _settle(
+        self,
+        engine: Engine,
+        checkpointer: Checkpointer,
+        consumer: Any,
+        identity: Any,
+        identity_tp: Any,
+        *,
+        listener: Any,
+    ) -> Engine:
+        """The outcome of the commit on its way: a failed one restores state."""
+        try:
+            checkpointer.wait()
+            return engine
+        except FencedError as exc:
+            return self._reset(
+                exc,
+                engine,
+                checkpointer,
+                consumer=consumer,
+                identity=identity,
+                identity_tp=identity_tp,
+                listener=listener,
+            )
+
+    def _reset(
+        self,
+        exc: FencedError,
+        engine: Engine,
+        checkpointer: Checkpointer,
+        *,
+        consumer: Any,
+        identity: Any,
+        identity_tp: Any,
+        listener: Any,
+    ) -> Engine:
+        self.stats.restarts += 1
+        log.warning("instance %d: %s", self.instance, exc)
+        self._absorb_stats(engine)
+        # The group may have dropped us (a session timeout): its coordinator refuses our offsets
+        # until we rejoin, and kafka-python's consumer does not always notice.
+        _rejoin(consumer, listener)
+        return self._fresh_engine(identity, identity_tp, consumer, checkpointer)
+
+    def _commit(
+        self, engine: Engine, checkpointer: Checkpointer, consumer: Any, *, flush: bool = False, wait: bool = True
+    ) -> None:
+        checkpointer.wait()  # the previous commit first: its failure restores state instead
         # Commit positions, not last offset + 1: a position past transaction markers and
         # aborted records lets "committed == end offset" mean caught up.
         for tp in consumer.assignment():
             checkpointer.offsets[tp] = consumer.position(tp)
-        checkpointer.commit(lambda: engine.checkpoint(flush=flush))
+        if wait:
+            checkpointer.commit(lambda: engine.checkpoint(flush=flush))
+        else:
+            checkpointer.commit_async(lambda: engine.checkpoint(flush=flush))
 
     def _catch_up(self, reader: Any, partitions: list[Any], apply: Any) -> int:
         """Read ``partitions`` up to their current end (committed records only)."""
