@@ -146,7 +146,8 @@ def test_a_partition_with_records_still_in_kafka_holds_the_clock_however_long_it
 
 
 def test_a_router_announces_when_it_catches_up_even_without_new_events() -> None:
-    e = engine()
+    e = Engine(SETTINGS, SERDE, partitions=PARTITIONS)
+    e.own_router(0)  # no journey partition here: the announcements go through the repartition topic
     e.routers[0].dedup.add("x", 1_000)
     e.flush_batches()
     first = [entry for out in e.out for entry, _ in unpack(out.value or b"") if entry["k"] == "w" and entry["s"] == 0]
@@ -156,3 +157,60 @@ def test_a_router_announces_when_it_catches_up_even_without_new_events() -> None
     second = [entry for out in e.out for entry, _ in unpack(out.value or b"") if entry["k"] == "w" and entry["s"] == 0]
     assert {entry["l"] for entry in first} == {True}
     assert {(entry["t"], entry["l"]) for entry in second} == {(1_000, False)}
+
+
+def test_own_journey_partitions_hear_the_announcement_at_once() -> None:
+    e = engine()
+    e.routers[0].dedup.add("x", 1_000)
+    e.set_lagging(0, False)
+    e.flush_batches()
+    assert not [out for out in e.out if out.topic == "repartition"]
+    assert {(task.sources[0], task.lagging[0]) for task in e.tasks.values()} == {(1_000, False)}
+
+
+def test_journeys_are_the_same_when_another_process_owns_half_the_journey_partitions() -> None:
+    """Entries for a journey partition this process owns skip the repartition topic; those for
+    another's go through it, and hand-overs and forwards go both ways."""
+    stream = encoded(6_000)
+    straight: dict[str, dict[str, Any]] = {}
+    run(engine(), stream, {}, straight)
+
+    routing = Engine(SETTINGS, SERDE, partitions=PARTITIONS)
+    other = Engine(SETTINGS, SERDE, partitions=PARTITIONS)
+    for p in range(PARTITIONS):
+        routing.own_router(p)
+    for p in (0, 1):
+        routing.own_task(p)
+    for p in (2, 3):
+        other.own_task(p)
+    journeys: dict[str, dict[str, Any]] = {}
+    identity = SERDE.codec("IdentityLink")
+
+    def exchange() -> None:
+        while True:
+            moved = False
+            for source, target in ((routing, other), (other, routing)):
+                for out in source.checkpoint():
+                    if out.topic == "repartition":
+                        owner = routing if (out.partition or 0) in routing.tasks else other
+                        assert owner is not source
+                        owner.on_repartition(out.partition or 0, out.value or b"")
+                        moved = True
+                    elif out.topic == "identity":
+                        target.on_identity(identity.decode(out.value or b""))
+                    elif out.topic == "journeys":
+                        record = SERDE.codec("Journey").decode(out.value or b"")
+                        journeys[record["journey_id"]] = record
+            if not moved:
+                return
+
+    for offset, (partition, value) in enumerate(stream):
+        routing.on_raw(partition, offset, value)
+        if offset % 500 == 499:
+            exchange()
+    exchange()
+    for e in (routing, other):
+        e.tick(idle_now_ms=0)
+    exchange()
+    assert routing.stats.stitched and other.stats.stitched
+    assert final(journeys) == final(straight)
