@@ -24,12 +24,12 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from journeys.record_appender import appender_for
 from journeys.settings import Settings
-from producers.contract import encode_touchpoint, validate_touchpoint
+from producers.contract import encode_touchpoint, utc_now_millis, validate_touchpoint
 from producers.exceptions import DeliveryError, InvalidEventError, ProducerClosedError
 from producers.kafka_producer import SendBudget, make_producer
 from producers.keys import identity_key
@@ -46,12 +46,6 @@ HANDOVER_S = 0.005
 
 DeliveryCallback = Callable[[str, Exception | None], None]
 """Called once per event from Kafka's I/O thread: ``(event_id, None)`` when acknowledged, else the error."""
-
-
-def utc_now_millis() -> datetime:
-    """The clock's UTC time in whole milliseconds, as Avro keeps it (validation leaves it as it is)."""
-    # A float of whole milliseconds: its error (< 0.2 us up to 2100) rounds away to the exact millisecond.
-    return datetime.fromtimestamp(time.time_ns() // 1_000_000 / 1000, UTC)
 
 
 class Tracker:

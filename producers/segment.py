@@ -356,8 +356,13 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
-    # JSON gives dicts: check that first, the ABC check costs ~1 us and runs ~15 times per call
-    return value if type(value) is dict or isinstance(value, Mapping) else _EMPTY
+    # JSON gives dicts or nothing: check those first, the ABC check costs ~0.3 us and would run
+    # for each of the ~12 absent objects of a call (15% of the mapping's time)
+    if type(value) is dict:
+        return value
+    if value is None:
+        return _EMPTY
+    return value if isinstance(value, Mapping) else _EMPTY
 
 
 def _str_or_none(value: Any) -> str | None:

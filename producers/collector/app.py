@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -39,6 +39,7 @@ from producers.collector.models import (
     SegmentTrack,
 )
 from producers.collector.publisher import Publisher
+from producers.contract import utc_now_millis
 
 __all__ = ["create_app"]
 
@@ -69,7 +70,7 @@ def create_app(
     *,
     producer: Any = None,
     metrics: CollectorMetrics | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Callable[[], datetime] = utc_now_millis,
 ) -> FastAPI:
     """The collector app. ``producer`` (kafka-python API) is built from settings when not given."""
     collector = settings.collector
