@@ -29,14 +29,18 @@ import orjson
 from consumers.commit import Checkpointer, FencedError
 from consumers.engine import Engine
 from journeys.errors import ConfigurationError, TransientError
+from journeys.gc_tuning import tuned_gc
 from journeys.settings import Settings
 from schemas.serde import Serde
 
 __all__ = ["RunStats", "Stitcher", "status_dir"]
 
 log = logging.getLogger("journeys.stitcher")
-# A member that is not STABLE for this long (a join that never completes) joins the group again.
-UNSTABLE_REJOIN_S = 60.0
+# A member that is not STABLE for this long (a join that never completes) joins the group again:
+# twice the session timeout (a legitimate join waits at most about one, for a member that died),
+# and at least this. It was a fixed 60 s, which a fresh start here hit in ~1 of 10 runs: the
+# first join's follow-up rebalance never completed, and the coordinator had dropped the member.
+UNSTABLE_REJOIN_MIN_S = 15.0
 # Restarts after a fenced or failed transaction before giving up.
 MAX_RESTARTS = 20
 
@@ -145,6 +149,12 @@ class Stitcher:
     def run(self) -> RunStats:
         """Run until stopped (or idle, with ``until_idle_s``); restart on a fenced transaction."""
         started = time.monotonic()
+        with tuned_gc(self.settings.stitcher.gc_threshold):
+            self._run_loop()
+        self.stats.elapsed_s = time.monotonic() - started
+        return self.stats
+
+    def _run_loop(self) -> None:
         while True:
             try:
                 self._run_once()
@@ -157,8 +167,6 @@ class Stitcher:
                         "check that no two instances share an instance number"
                     ) from exc
                 log.warning("instance %d: %s", self.instance, exc)
-        self.stats.elapsed_s = time.monotonic() - started
-        return self.stats
 
     def _run_once(self) -> None:
         from kafka import TopicPartition
@@ -202,6 +210,7 @@ class Stitcher:
         first_input = 0.0
         raw_topic = self.topics["raw"]
         unstable_since: float | None = None  # when the group membership last stopped being STABLE
+        unstable_rejoin_s = max(UNSTABLE_REJOIN_MIN_S, 2 * settings.stitcher.session_timeout_ms / 1000)
         try:
             while not self.stopping:
                 batch = consumer.poll(timeout_ms=50 if interval > 0.05 else 0)
@@ -210,7 +219,7 @@ class Stitcher:
                     unstable_since = None
                 elif unstable_since is None:
                     unstable_since = time.monotonic()
-                elif time.monotonic() - unstable_since > UNSTABLE_REJOIN_S:
+                elif time.monotonic() - unstable_since > unstable_rejoin_s:
                     # A join that never completes (bench/stitch.py once waited 15 min with the group
                     # "Dead", no member in it, on 2 busy cores) would stall this instance for good.
                     log.warning(

@@ -213,6 +213,12 @@ class CollectorSettings(BaseSettings):
     )
     retry_after_s: int = Field(5, ge=1, le=3600, description="Retry-After sent with a 503 (broker down), in s.")
     log_interval_s: float = Field(60.0, gt=0, le=86_400, description="How often the metrics line is logged, in s.")
+    gc_threshold: int = Field(
+        10_000,
+        ge=0,
+        description="Allocations between young garbage collections while serving (Python's default is 700; "
+        "0 keeps Python's settings; see journeys/gc_tuning.py).",
+    )
 
 
 class StitcherSettings(BaseSettings):
@@ -303,6 +309,12 @@ class StitcherSettings(BaseSettings):
     )
     status_interval_s: float = Field(
         10.0, gt=0, le=3600, description="How often progress is logged and the status file written, in s."
+    )
+    gc_threshold: int = Field(
+        10_000,
+        ge=0,
+        description="Allocations between young garbage collections while stitching (Python's default is 700; "
+        "0 keeps Python's settings; see journeys/gc_tuning.py).",
     )
 
     @field_validator("identifier_limits")

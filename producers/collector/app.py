@@ -24,6 +24,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 
 from journeys.errors import TransientError
+from journeys.gc_tuning import tuned_gc
 from journeys.settings import Settings
 from producers.collector.ingest import RequestError, read_json, split, touchpoints_from
 from producers.collector.metrics import CollectorMetrics
@@ -87,7 +88,8 @@ def create_app(
             log.warning("collector starts without Kafka (answering 503 until it is back): %s", exc)
         ticker = asyncio.create_task(_log_metrics(metrics, collector.log_interval_s))
         try:
-            yield
+            with tuned_gc(collector.gc_threshold):  # ~9% more events per second (journeys/gc_tuning.py)
+                yield
         finally:
             ticker.cancel()
             log.info("collector stopping: %s", metrics.summary())
