@@ -214,3 +214,23 @@ def test_journeys_are_the_same_when_another_process_owns_half_the_journey_partit
     exchange()
     assert routing.stats.stitched and other.stats.stitched
     assert final(journeys) == final(straight)
+
+
+def test_throttled_updates_that_fall_due_together_are_spread_over_checkpoints() -> None:
+    e = engine(StitcherSettings(allowed_lateness_s=6 * 3600, inactivity_gap_s=600, journey_update_interval_s=5))
+    codec = SERDE.codec("TouchpointEvent")
+    for offset, event in enumerate(customer_stream(8_000, 2_000, seed=3)):
+        e.on_raw(zlib.crc32(identity_key(event)) % PARTITIONS, offset, codec.encode(event))
+    e.checkpoint()  # first seen now: every customer waits for its window
+    waiting = {root for task in e.tasks.values() for root in task.throttled}
+    assert len(waiting) > 150
+    for task in e.tasks.values():  # all due at once, as after a start or a backlog
+        task.throttled = dict.fromkeys(task.throttled, 0.0)
+    e._last_checkpoint = time.monotonic() - 0.1
+    e.checkpoint()
+    left = {root for task in e.tasks.values() for root in task.throttled}
+    budget = 100 + -(-len(waiting) * 0.1 // 5)  # MIN_UPDATES_PER_CHECKPOINT + the share of 0.1 s
+    assert len(waiting) - len(left) <= budget + 2  # (time passes between the two reads)
+    assert left < waiting
+    e.checkpoint(flush=True)
+    assert not any(task.throttled for task in e.tasks.values())
