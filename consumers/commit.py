@@ -126,10 +126,8 @@ class Checkpointer:
         them was ~20% of the stitcher's time). Until :meth:`wait` returns, the caller sends nothing:
         what it produces meanwhile belongs to the next transaction (the offsets and the state of
         this one were taken before)."""
-        self.wait()
-        self.send(checkpoint())
-        offsets = {tp: offset for tp, offset in self.offsets.items()}
-        self.offsets = {}
+        self.send(checkpoint())  # waits for the commit before, if any
+        offsets, self.offsets = self.offsets, {}
         metadata = self.consumer.group_metadata() if offsets else None
         self._error = None
         self._committing = threading.Thread(

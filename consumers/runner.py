@@ -15,10 +15,12 @@ the tests use). The event clock is not forced forward at exit: a journey still o
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -211,6 +213,14 @@ class Stitcher:
         raw_topic = self.topics["raw"]
         unstable_since: float | None = None  # when the group membership last stopped being STABLE
         unstable_rejoin_s = max(UNSTABLE_REJOIN_MIN_S, 2 * settings.stitcher.session_timeout_ms / 1000)
+        or_reset = functools.partial(
+            self._or_reset,
+            checkpointer=checkpointer,
+            consumer=consumer,
+            identity=identity,
+            identity_tp=identity_tp,
+            listener=listener,
+        )
         try:
             while not self.stopping:
                 batch = consumer.poll(timeout_ms=50 if interval > 0.05 else 0)
@@ -272,7 +282,7 @@ class Stitcher:
                 backlog = behind > settings.stitcher.max_poll_records
                 engine.flush_batches()
                 if not checkpointer.committing:  # meanwhile outputs wait: they belong to the next transaction
-                    engine = self._settle(engine, checkpointer, consumer, identity, identity_tp, listener=listener)
+                    engine = or_reset(checkpointer.wait, engine)
                     checkpointer.send(engine.out)
                     engine.out = []
                 now = time.monotonic()
@@ -281,9 +291,9 @@ class Stitcher:
                 # for the positions blocks until it settles.
                 if due and stable:
                     engine.tick(idle_now_ms=_wall_ms())
-                    engine = self._commit_or_reset(
-                        engine, checkpointer, consumer, identity, identity_tp, listener=listener
-                    )
+                    # Started here, completed while the loop goes on (a failure surfaces at the next wait).
+                    start = functools.partial(self._commit, engine, checkpointer, consumer, wait=False)
+                    engine = or_reset(start, engine)
                     if last_input > last_commit and first_input:
                         self.stats.busy_s = time.monotonic() - first_input
                     last_commit = now
@@ -334,74 +344,30 @@ class Stitcher:
         checkpointer.begin()
         return engine
 
-    def _commit_or_reset(
+    def _or_reset(
         self,
+        step: Callable[[], None],
         engine: Engine,
         checkpointer: Checkpointer,
         consumer: Any,
+        *,
         identity: Any,
         identity_tp: Any,
-        *,
         listener: Any,
     ) -> Engine:
-        """Start a commit (it completes while the loop goes on); a failed one restores state."""
+        """Run ``step`` (start a commit, or wait for the one on its way); when it raises
+        :class:`FencedError`, restore state and return the fresh engine."""
         try:
-            self._commit(engine, checkpointer, consumer, wait=False)
+            step()
             return engine
         except FencedError as exc:
-            return self._reset(
-                exc,
-                engine,
-                checkpointer,
-                consumer=consumer,
-                identity=identity,
-                identity_tp=identity_tp,
-                listener=listener,
-            )
-
-    def _settle(
-        self,
-        engine: Engine,
-        checkpointer: Checkpointer,
-        consumer: Any,
-        identity: Any,
-        identity_tp: Any,
-        *,
-        listener: Any,
-    ) -> Engine:
-        """The outcome of the commit on its way: a failed one restores state."""
-        try:
-            checkpointer.wait()
-            return engine
-        except FencedError as exc:
-            return self._reset(
-                exc,
-                engine,
-                checkpointer,
-                consumer=consumer,
-                identity=identity,
-                identity_tp=identity_tp,
-                listener=listener,
-            )
-
-    def _reset(
-        self,
-        exc: FencedError,
-        engine: Engine,
-        checkpointer: Checkpointer,
-        *,
-        consumer: Any,
-        identity: Any,
-        identity_tp: Any,
-        listener: Any,
-    ) -> Engine:
-        self.stats.restarts += 1
-        log.warning("instance %d: %s", self.instance, exc)
-        self._absorb_stats(engine)
-        # The group may have dropped us (a session timeout): its coordinator refuses our offsets
-        # until we rejoin, and kafka-python's consumer does not always notice.
-        _rejoin(consumer, listener)
-        return self._fresh_engine(identity, identity_tp, consumer, checkpointer)
+            self.stats.restarts += 1
+            log.warning("instance %d: %s", self.instance, exc)
+            self._absorb_stats(engine)
+            # The group may have dropped us (a session timeout): its coordinator refuses our offsets
+            # until we rejoin, and kafka-python's consumer does not always notice.
+            _rejoin(consumer, listener)
+            return self._fresh_engine(identity, identity_tp, consumer, checkpointer)
 
     def _commit(
         self, engine: Engine, checkpointer: Checkpointer, consumer: Any, *, flush: bool = False, wait: bool = True
