@@ -163,6 +163,9 @@ _PII_TRAITS = frozenset(
         "avatar",
     ]
 )
+# Properties that are neither lifted nor kept (personal data, or decided elsewhere).
+_NOT_PROPERTIES = frozenset(["email", "phone", "channel"])
+_DIGIT = re.compile(r"\d")
 _EVENT_ID_NAMESPACE = uuid.UUID("6f1b5d1e-3c59-4a39-9a64-3e3a0f7d1a2b")
 _MAX_PROPERTY_CHARS = 4096
 
@@ -179,14 +182,16 @@ def hash_phone(phone: str) -> str:
 
 def parse_time(value: Any) -> datetime | None:
     """An ISO-8601 string or epoch milliseconds -> aware UTC datetime; ``None`` when unreadable."""
+    if value is None or isinstance(value, bool):
+        return None
     try:
-        if isinstance(value, bool):
-            return None
+        if isinstance(value, str):
+            if not value:
+                return None
+            parsed = datetime.fromisoformat(value)  # Python 3.11 reads a trailing Z and any offset
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
         if isinstance(value, int | float):
             return datetime.fromtimestamp(value / 1000, tz=UTC)
-        if isinstance(value, str) and value:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except (ValueError, OverflowError, OSError):
         return None
     return None
@@ -224,59 +229,81 @@ def merge_batch_context(call: Mapping[str, Any], batch: Mapping[str, Any]) -> di
 def from_segment(
     call: Mapping[str, Any], *, kind: str, source: str, default_channel: str, now: datetime
 ) -> dict[str, Any]:
-    """One Segment call of ``kind`` (track, identify, ...) -> a touchpoint dict (not yet validated)."""
-    ctx = _mapping(call.get("context"))
-    props = _mapping(call.get("properties"))
-    traits = {**_mapping(ctx.get("traits")), **_mapping(call.get("traits"))}
+    """One Segment call of ``kind`` (track, identify, ...) -> a touchpoint dict (not yet validated).
 
-    sent = parse_time(call.get("sentAt"))
-    event_time = _event_time(call, sent, now)
+    Fields the call does not give are left out (the contract's defaults fill them), which
+    also spares validation a look at each of them.
+    """
+    get = call.get
+    ctx = _mapping(get("context"))
+    props = _mapping(get("properties"))
+    own_traits, ctx_traits = get("traits"), ctx.get("traits")
+    traits = _EMPTY if own_traits is None and ctx_traits is None else {**_mapping(ctx_traits), **_mapping(own_traits)}
+    device = _mapping(ctx.get("device"))
+
+    sent = parse_time(get("sentAt"))
     event: dict[str, Any] = {
-        "event_id": stable_event_id(call.get("messageId"), call),
-        "event_time": event_time,
+        "event_id": stable_event_id(get("messageId"), call),
+        "event_time": _event_time(call, sent, now),
         "received_time": now,
-        "sent_time": sent,
         "source": source,
-        "channel": _channel(call, ctx, props, default_channel, kind),
+        "channel": _channel(call, ctx, props, device, default=default_channel, kind=kind),
         "event_type": _event_type(call, kind),
-        "customer_id": _str_or_none(call.get("userId")),
-        "anonymous_id": _str_or_none(call.get("anonymousId")),
-        "device_id": _str_or_none(_mapping(ctx.get("device")).get("id")),
-        "email_hash": None,
-        "phone_hash": None,
-        "context": _context(ctx),
-        "page": _page(call, ctx, props, kind),
     }
-    if isinstance(traits.get("email"), str) and traits["email"].strip():
-        event["email_hash"] = hash_email(traits["email"])
-    if isinstance(traits.get("phone"), str) and re.search(r"\d", traits["phone"]):
-        event["phone_hash"] = hash_phone(traits["phone"])
-    if kind == "alias":
-        # Segment's alias says "previousId is the same person as userId"; the previous id is
-        # (almost always) the anonymous one, and the stitcher links both.
-        event["anonymous_id"] = _str_or_none(call.get("previousId")) or event["anonymous_id"]
+    if sent is not None:
+        event["sent_time"] = sent
+    for name, value in (
+        ("customer_id", get("userId")),
+        ("anonymous_id", get("previousId") if kind == "alias" else None),
+        ("anonymous_id", get("anonymousId")),
+        ("device_id", device.get("id")),
+        ("page", _page(call, ctx, props, kind)),
+    ):
+        if value is not None and name not in event:
+            text = _str_or_none(value)
+            if text is not None:
+                event[name] = text
+    # Segment's alias says "previousId is the same person as userId"; the previous id is
+    # (almost always) the anonymous one, and the stitcher links both (hence it comes first above).
+    if traits:
+        email, phone = traits.get("email"), traits.get("phone")
+        if isinstance(email, str) and email.strip():
+            event["email_hash"] = hash_email(email)
+        if isinstance(phone, str) and _DIGIT.search(phone):
+            event["phone_hash"] = hash_phone(phone)
+    if ctx:
+        context = _context(ctx, device)
+        if context:
+            event["context"] = context
 
     properties: dict[str, str] = {}
     for name, value in props.items():
-        if name in _LIFTED_STR and value is not None and not isinstance(value, dict | list):
-            event[_LIFTED_STR[name]] = str(value)
-        elif name in _LIFTED_NUM and _is_number(value):
-            field = _LIFTED_NUM[name]
-            event[field] = int(value) if field in _INT_FIELDS else float(value)
-        elif name not in {"email", "phone", "channel"}:
-            properties[str(name)] = _as_string(value)
+        if name in _LIFTED_STR:
+            if value is not None and not isinstance(value, dict | list):
+                event[_LIFTED_STR[name]] = str(value)
+                continue
+        elif name in _LIFTED_NUM:
+            if _is_number(value):
+                field = _LIFTED_NUM[name]
+                event[field] = int(value) if field in _INT_FIELDS else float(value)
+                continue
+        elif name in _NOT_PROPERTIES:
+            continue
+        properties[str(name)] = _as_string(value)
     for name, value in traits.items():
         if name not in _PII_TRAITS:
             properties[f"trait.{name}"] = _as_string(value)
-    if kind == "track" and event["event_type"] == "other" and call.get("event") is not None:
-        properties["segment_event"] = _as_string(call.get("event"))
-    if kind == "group" and call.get("groupId") is not None:
-        properties["group_id"] = _as_string(call.get("groupId"))
-    if kind in {"page", "screen"} and call.get("name") is not None:
-        properties.setdefault("name", _as_string(call.get("name")))
-    if isinstance(call.get("messageId"), str) and event["event_id"] != call["messageId"]:
-        properties["message_id"] = call["messageId"][:_MAX_PROPERTY_CHARS]
-    event["properties"] = properties
+    if kind == "track" and event["event_type"] == "other" and get("event") is not None:
+        properties["segment_event"] = _as_string(get("event"))
+    if kind == "group" and get("groupId") is not None:
+        properties["group_id"] = _as_string(get("groupId"))
+    if kind in {"page", "screen"} and get("name") is not None:
+        properties.setdefault("name", _as_string(get("name")))
+    message_id = get("messageId")
+    if isinstance(message_id, str) and event["event_id"] != message_id:
+        properties["message_id"] = message_id[:_MAX_PROPERTY_CHARS]
+    if properties:
+        event["properties"] = properties
     return event
 
 
@@ -291,11 +318,19 @@ def _event_time(call: Mapping[str, Any], sent: datetime | None, now: datetime) -
     return now
 
 
-def _channel(call: Mapping[str, Any], ctx: Mapping[str, Any], props: Mapping[str, Any], default: str, kind: str) -> str:
+def _channel(
+    call: Mapping[str, Any],
+    ctx: Mapping[str, Any],
+    props: Mapping[str, Any],
+    device: Mapping[str, Any],
+    *,
+    default: str,
+    kind: str,
+) -> str:
     for explicit in (props.get("channel"), ctx.get("channel")):
         if isinstance(explicit, str) and explicit.lower() in CHANNELS:
             return explicit.lower()
-    if kind == "screen" or (not ctx.get("page") and (ctx.get("app") or _mapping(ctx.get("device")).get("id"))):
+    if kind == "screen" or (not ctx.get("page") and (ctx.get("app") or device.get("id"))):
         return "app"
     if kind == "page" or ctx.get("page"):
         return "web"
@@ -322,28 +357,45 @@ def _track_event_type(name: str) -> str:
     return _SEGMENT_EVENTS.get(name.strip().lower(), "other")
 
 
-def _context(ctx: Mapping[str, Any]) -> dict[str, Any]:
-    device = _mapping(ctx.get("device"))
-    os_ = _mapping(ctx.get("os"))
-    app = _mapping(ctx.get("app"))
-    campaign = _mapping(ctx.get("campaign"))
-    page = _mapping(ctx.get("page"))
-    location = _mapping(ctx.get("location"))
-    referrer = ctx.get("referrer")
+def _context(ctx: Mapping[str, Any], device: Mapping[str, Any]) -> dict[str, Any]:
+    """The touchpoint's context: only what the call gives (a call carries a few of these at most)."""
+    get = ctx.get
+    location, os_, app, campaign, page, referrer = (
+        get("location"),
+        get("os"),
+        get("app"),
+        get("campaign"),
+        get("page"),
+        get("referrer"),
+    )
     referrer_url = _mapping(referrer).get("url") if isinstance(referrer, Mapping) else referrer
-    return {
-        "country": _str_or_none(location.get("country") or ctx.get("country")),
-        "locale": _str_or_none(ctx.get("locale")),
-        "device_type": _str_or_none(device.get("type")),
-        "os": _str_or_none(os_.get("name")),
-        "app_name": _str_or_none(app.get("name")),
-        "app_version": _str_or_none(app.get("version")),
-        "user_agent": _str_or_none(ctx.get("userAgent")),
-        "campaign_source": _str_or_none(campaign.get("source")),
-        "campaign_medium": _str_or_none(campaign.get("medium")),
-        "campaign_name": _str_or_none(campaign.get("name")),
-        "referrer": _str_or_none(page.get("referrer") or referrer_url),
-    }
+    page_referrer = _mapping(page).get("referrer") if page is not None else None
+    country = (_mapping(location).get("country") if location is not None else None) or get("country")
+    out: dict[str, Any] = {}
+    for name, value in (
+        ("country", country),
+        ("locale", get("locale")),
+        ("device_type", device.get("type")),
+        ("user_agent", get("userAgent")),
+        ("referrer", page_referrer or referrer_url),
+    ):
+        if value is not None:
+            text = _str_or_none(value)
+            if text is not None:
+                out[name] = text
+    for container, fields in ((os_, _OS_FIELDS), (app, _APP_FIELDS), (campaign, _CAMPAIGN_FIELDS)):
+        if container is not None:
+            found = _mapping(container)
+            for key, name in fields:
+                text = _str_or_none(found.get(key))
+                if text is not None:
+                    out[name] = text
+    return out
+
+
+_OS_FIELDS = (("name", "os"),)
+_APP_FIELDS = (("name", "app_name"), ("version", "app_version"))
+_CAMPAIGN_FIELDS = (("source", "campaign_source"), ("medium", "campaign_medium"), ("name", "campaign_name"))
 
 
 def _page(call: Mapping[str, Any], ctx: Mapping[str, Any], props: Mapping[str, Any], kind: str) -> str | None:
@@ -383,7 +435,12 @@ def _is_number(value: Any) -> bool:
 
 
 def _as_string(value: Any) -> str:
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
+        text = value
+    elif kind is float or kind is int:
+        text = repr(value)
+    elif isinstance(value, str):
         text = value
     elif isinstance(value, bool):
         text = "true" if value else "false"
