@@ -147,7 +147,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--batch", type=int, default=250)
     parser.add_argument("--workers", type=int, default=1, help="collector worker processes")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating bare/SDK rounds; medians are reported")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds alternating bare/SDK and bare HTTP/collector; medians are reported",
+    )
     args = parser.parse_args()
 
     prefix = f"bench.{uuid.uuid4().hex[:8]}."
@@ -193,13 +198,21 @@ def main() -> None:
         )
         print(f"SDK Tracker.track (validate + encode + send): {sdk:,.0f} ev/s = {sdk / bare:.0%} of the bare ceiling")
         # The collector's ceiling is the HTTP stack's, not only the producer's: the same load against
-        # uvicorn + Starlette + orjson + the bare producer, with none of the collector's work.
-        http_bare = collector_rate(settings, args.http_events, args.clients, args.batch, 1, bare=True)
+        # uvicorn + Starlette + orjson + the bare producer, with none of the collector's work. Rounds
+        # alternate the two here too, for the same reason as above.
+        http_bares, https = [], []
+        for r in range(args.rounds):
+            http_bares.append(collector_rate(settings, args.http_events, args.clients, args.batch, 1, bare=True))
+            https.append(collector_rate(settings, args.http_events, args.clients, args.batch, args.workers))
+            print(
+                f"  round {r + 1}: bare HTTP {http_bares[-1]:,.0f} ev/s, collector {https[-1]:,.0f} ev/s "
+                f"({https[-1] / http_bares[-1]:.0%})"
+            )
+        http_bare, http = statistics.median(http_bares), statistics.median(https)
         print(
             f"bare HTTP ceiling (uvicorn + Starlette + orjson + bare producer, bench/bare_collector.py): "
-            f"{http_bare:,.0f} ev/s"
+            f"{http_bare:,.0f} ev/s (median of {args.rounds})"
         )
-        http = collector_rate(settings, args.http_events, args.clients, args.batch, args.workers)
         print(
             f"collector /v1/batch ({args.clients} clients, {args.batch} events per batch, {args.workers} worker): "
             f"{http:,.0f} ev/s = {http / bare:.0%} of the bare producer, {http / http_bare:.0%} of the bare HTTP ceiling"
