@@ -51,6 +51,31 @@ REPARTITION_MESSAGE_BYTES = 256 * 1024
 MAX_LISTED_IDENTIFIERS = 100
 # Throttled journey updates a checkpoint may emit beyond its share (see Engine._due_updates).
 MIN_UPDATES_PER_CHECKPOINT = 100
+# A customer's changelog state: its oldest touchpoints in sealed parts of this many, written
+# once, and the rest with its bookkeeping in one entry rewritten at each commit that changes
+# it (see Engine._changelog). Bounds what a commit rewrites per customer to about this many
+# touchpoints, however long the history kept (7 days of closed journeys by default).
+SEALED_PART_TOUCHPOINTS = 64
+
+
+class Sealed(NamedTuple):
+    """What the changelog holds in a customer's sealed parts: the first ``touchpoints`` of its
+    touchpoints, from ``first`` to ``last`` (event ids), in ``parts`` parts."""
+
+    touchpoints: int
+    first: str
+    last: str
+    parts: int
+
+    def holds(self, tps: list[dict[str, Any]]) -> bool:
+        """Whether ``tps`` still starts with those touchpoints. The list is sorted and unique,
+        and only grows by insertion or loses a prefix (eviction), so an unchanged first and
+        last element at their places means an unchanged prefix."""
+        return (
+            len(tps) >= self.touchpoints
+            and tps[0]["event_id"] == self.first
+            and tps[self.touchpoints - 1]["event_id"] == self.last
+        )
 
 
 def partition_for(root: Ident, partitions: int) -> int:
@@ -112,6 +137,10 @@ class JourneyTask:
     watermark: int | None = None  # within one repartition message; None when it must be recomputed
     clock_from_max: bool = True  # the last clock() followed max_time (no raw partition was active)
     throttled: dict[Ident, float] = field(default_factory=dict)  # customer -> when its update is due
+    sealed: dict[Ident, Sealed] = field(default_factory=dict)  # customer -> its sealed changelog parts
+    # During a restore: customer -> its sealed parts read so far, and how many its entry names.
+    restoring_parts: dict[Ident, dict[int, list[dict[str, Any]]]] = field(default_factory=dict)
+    restoring_heads: dict[Ident, int] = field(default_factory=dict)
 
     def open_journeys(self) -> int:
         return sum(1 for c in self.customers.values() for m in c.metas.values() if m.get("open"))
@@ -531,9 +560,7 @@ class Engine:
                 self.out.append(Output("changelog", b"d:%d" % number, None, router.partition))
         for task in self.tasks.values():
             for root in task.changed:
-                customer = task.customers.get(root)
-                state = orjson.dumps(customer.to_state()) if customer is not None else None
-                self.out.append(Output("changelog", b"c:" + orjson.dumps(root), state, task.partition))
+                self._changelog(task, root, task.customers.get(root))
             task.changed = set()
             if task.meta_changed:
                 sources = {str(s): t for s, t in task.sources.items()}
@@ -542,6 +569,47 @@ class Engine:
                 task.meta_changed = False
         out, self.out = self.out, []
         return out
+
+    def _changelog(self, task: JourneyTask, root: Ident, customer: jl.Customer | None) -> None:
+        """A changed customer's changelog entries: ``c:<customer>`` holds its bookkeeping and its
+        newest touchpoints, ``p:<n>:<customer>`` its n-th sealed part of older ones.
+
+        A part is written when it is sealed and again only when something changes its
+        touchpoints (an event older than the newest ``SEALED_PART_TOUCHPOINTS``, a merge, an
+        eviction of closed journeys): then all are rewritten, and parts left over become
+        tombstones. Before, each commit rewrote a customer's whole history, so a commit's cost
+        grew with how long the customer had been seen. A customer with few touchpoints has no
+        parts, and its entry is what it always was.
+        """
+        key = orjson.dumps(root)
+        sealed = task.sealed.get(root)
+        if customer is None:
+            self.out.append(Output("changelog", b"c:" + key, None, task.partition))
+            for n in range(sealed.parts if sealed else 0):
+                self.out.append(Output("changelog", b"p:%d:" % n + key, None, task.partition))
+            task.sealed.pop(root, None)
+            return
+        tps = customer.tps
+        if sealed is not None and not sealed.holds(tps):
+            stale, sealed = sealed.parts, None
+        else:
+            stale = 0
+        count, parts = (sealed.touchpoints, sealed.parts) if sealed else (0, 0)
+        while len(tps) - count > SEALED_PART_TOUCHPOINTS:
+            part = tps[count : count + SEALED_PART_TOUCHPOINTS]
+            self.out.append(Output("changelog", b"p:%d:" % parts + key, orjson.dumps(part), task.partition))
+            count += SEALED_PART_TOUCHPOINTS
+            parts += 1
+        for n in range(parts, stale):
+            self.out.append(Output("changelog", b"p:%d:" % n + key, None, task.partition))
+        if parts:
+            task.sealed[root] = Sealed(count, tps[0]["event_id"], tps[count - 1]["event_id"], parts)
+        else:
+            task.sealed.pop(root, None)
+        state = customer.to_state()
+        if parts:
+            state["tps"], state["parts"] = tps[count:], parts
+        self.out.append(Output("changelog", b"c:" + key, orjson.dumps(state), task.partition))
 
     def _due_updates(self, now: float, *, flush: bool) -> list[tuple[JourneyTask, Ident]]:
         """The throttled updates this checkpoint emits, most overdue first: all when flushing,
@@ -590,16 +658,47 @@ class Engine:
             root = (raw_root[0], raw_root[1])
             if value is None:
                 task.customers.pop(root, None)
+                task.restoring_heads.pop(root, None)
             else:
-                task.customers[root] = jl.Customer.from_state(orjson.loads(value))
+                state = orjson.loads(value)
+                task.customers[root] = jl.Customer.from_state(state)
+                task.restoring_heads[root] = state.get("parts", 0)  # 0: written before parts existed
+        elif key.startswith(b"p:"):
+            part, _, raw_key = key[2:].partition(b":")
+            raw_root = orjson.loads(raw_key)
+            root = (raw_root[0], raw_root[1])
+            parts = task.restoring_parts.setdefault(root, {})
+            if value is None:
+                parts.pop(int(part), None)
+            else:
+                parts[int(part)] = orjson.loads(value)
 
     def finish_restore(self, routers: set[int]) -> None:
-        """Rebuild what restore replayed segment by segment (dedup ids of dropped segments)."""
+        """Rebuild what restore replayed record by record: the dedup ids of each router, and
+        each restored customer's touchpoints from its sealed parts and its entry."""
         for p in routers:
             router = self.routers.get(p)
             if router is not None:
                 dedup = router.dedup
                 dedup.seen = {eid: n for n, (_, ids) in dedup.segments.items() for eid in ids}
+        for task in self.tasks.values():
+            for root, count in task.restoring_heads.items():
+                customer = task.customers.get(root)
+                if customer is None or not count:
+                    continue
+                parts = task.restoring_parts.get(root, {})
+                missing = [n for n in range(count) if n not in parts]
+                if missing:  # the entry and its parts commit in one transaction: a broken changelog
+                    raise RuntimeError(
+                        f"changelog partition {task.partition}: customer {root} names {count} sealed parts, "
+                        f"{missing} are missing (was the topic edited by hand?); to rebuild the state, stop the "
+                        "stitchers, delete the changelog topic and reset the group's raw offsets to the beginning"
+                    )
+                older = [tp for n in range(count) for tp in parts[n]]
+                customer.tps = older + customer.tps
+                task.sealed[root] = Sealed(len(older), older[0]["event_id"], older[-1]["event_id"], count)
+            task.restoring_heads = {}
+            task.restoring_parts = {}
 
     def open_journeys(self) -> int:
         return sum(task.open_journeys() for task in self.tasks.values())

@@ -6,7 +6,10 @@ import time
 import zlib
 from typing import Any
 
-from consumers.engine import Engine, Output
+import orjson
+import pytest
+
+from consumers.engine import SEALED_PART_TOUCHPOINTS, Engine, Output
 from consumers.records import unpack
 from journeys.settings import SerdeSettings, StitcherSettings
 from producers.keys import identity_key
@@ -234,3 +237,66 @@ def test_throttled_updates_that_fall_due_together_are_spread_over_checkpoints() 
     assert left < waiting
     e.checkpoint(flush=True)
     assert not any(task.throttled for task in e.tasks.values())
+
+
+def _restored(
+    changelog: dict[tuple[int, bytes], bytes | None], links: list[dict[str, Any]], settings: StitcherSettings
+) -> Engine:
+    e = Engine(settings, SERDE, partitions=PARTITIONS)
+    for record in links:
+        e.on_identity(record)
+    for p in range(PARTITIONS):
+        e.own_router(p)
+        e.own_task(p)
+    for (partition, key), value in changelog.items():
+        e.restore(partition, key, value)
+    e.finish_restore(set(range(PARTITIONS)))
+    for task in e.tasks.values():
+        e.reconcile(task)
+    return e
+
+
+@pytest.mark.parametrize("retention_s", [7 * 24 * 3600, 0], ids=["history kept", "history evicted"])
+def test_long_histories_are_kept_in_sealed_parts_and_restore_to_the_same_journeys(retention_s: int) -> None:
+    # 12 customers with ~250 touchpoints each: their oldest ones go to sealed changelog parts.
+    settings = SETTINGS.model_copy(update={"closed_retention_s": retention_s})
+    codec = SERDE.codec("TouchpointEvent")
+    stream = [(zlib.crc32(identity_key(e)) % PARTITIONS, codec.encode(e)) for e in customer_stream(3_000, 12, seed=5)]
+    cut = len(stream) * 2 // 3
+    # The same ticks as the restored run (with no retention, what a tick evicts no longer merges).
+    straight: dict[str, dict[str, Any]] = {}
+    uninterrupted = engine(settings)
+    run(uninterrupted, stream[:cut], {}, straight)
+    run(uninterrupted, stream[cut:], {}, straight)
+
+    changelog: dict[tuple[int, bytes], bytes | None] = {}
+    journeys: dict[str, dict[str, Any]] = {}
+    first = engine(settings)
+    run(first, stream[:cut], changelog, journeys)
+    sealed = [key for (_, key), value in changelog.items() if key.startswith(b"p:") and value is not None]
+    if retention_s:
+        assert len(sealed) >= 12  # every customer has sealed parts
+    restored = _restored(changelog, journeys["identity"]["links"], settings)
+    for p, task in first.tasks.items():
+        assert {r: c.tps for r, c in restored.tasks[p].customers.items()} == {
+            r: c.tps for r, c in task.customers.items()
+        }
+    run(restored, stream[cut:], changelog, journeys)
+    assert final(journeys) == final(straight)
+
+
+def test_a_commit_rewrites_only_the_newest_touchpoints_of_a_long_history() -> None:
+    codec = SERDE.codec("TouchpointEvent")
+    unique = {e["event_id"]: e for e in customer_stream(400, 1, seed=9)}  # without the resent copies
+    events = sorted(unique.values(), key=lambda e: e["event_time"])
+    e = engine()
+    changelog: dict[tuple[int, bytes], bytes | None] = {}
+    journeys: dict[str, dict[str, Any]] = {}
+    for offset, event in enumerate(events[:-1]):
+        e.on_raw(zlib.crc32(identity_key(event)) % PARTITIONS, offset, codec.encode(event))
+    pump(e, changelog, journeys)
+    last = events[-1]
+    e.on_raw(zlib.crc32(identity_key(last)) % PARTITIONS, len(events), codec.encode(last))
+    written = [o for o in e.checkpoint() if o.topic == "changelog" and o.key and o.key.startswith((b"c:", b"p:"))]
+    assert [o.key[:2] for o in written if o.key] == [b"c:"]  # the sealed parts stay as they were
+    assert len(orjson.loads(written[0].value or b"")["tps"]) <= SEALED_PART_TOUCHPOINTS + 1
