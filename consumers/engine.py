@@ -173,6 +173,11 @@ class JourneyTask:
         return self.last_clock
 
 
+def _wall_ms() -> int:
+    # Read once per event applied (its stitched_time): time_ns is ~15x cheaper than datetime.now.
+    return time.time_ns() // 1_000_000
+
+
 def _unidentified(event: dict[str, Any]) -> Ident:
     # Only placeholder ids: nothing names the person, so the event is a customer of its own
     # rather than one giant "guest" customer.
@@ -210,7 +215,7 @@ class Engine:
         self.batches: dict[int, list[tuple[dict[str, Any], bytes]]] = {}
         self.out: list[Output] = []
         self.stats = Stats()
-        self.clock = lambda: int(datetime.now(UTC).timestamp() * 1000)
+        self.clock = _wall_ms
         self._now_ms = 0
         self._last_checkpoint = time.monotonic()
 
