@@ -202,7 +202,7 @@ class Stitcher:
                 raise ConfigurationError(f"topic `{topic}` does not exist; create it with `journeys topics create`")
         engine = self._fresh_engine(identity, identity_tp, consumer, checkpointer)
         listener = Listener()
-        consumer.subscribe([self.topics["raw"], self.topics["repartition"]], listener=listener)
+        _subscribe(consumer, [self.topics["raw"], self.topics["repartition"]], listener)
         previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGTERM, signal.SIGINT) if _main_thread()}
         interval = settings.stitcher.commit_interval_ms / 1000
         backlog_interval = max(interval, settings.stitcher.backlog_commit_interval_ms / 1000)
@@ -507,7 +507,18 @@ def _rejoin(consumer: Any, listener: Any) -> None:
     that follows restores the state of what this instance owns then."""
     topics = sorted(consumer.subscription() or ())
     consumer.unsubscribe()
+    _subscribe(consumer, topics, listener)
+
+
+def _subscribe(consumer: Any, topics: list[str], listener: Any) -> None:
+    """Subscribe, then read fresh metadata before the first join. Without it, kafka-python 3.0
+    refreshes the subscribed topics' metadata only after joining, finds their partitions
+    "changed" from the empty snapshot it joined with, and rebalances again at once: every start
+    paid a second restore, and about 1 in 10 starts here a join that never completed (see
+    UNSTABLE_REJOIN_MIN_S). ``topics()`` always asks the broker, and the coordinator takes its
+    snapshot from the answer."""
     consumer.subscribe(topics, listener=listener)
+    consumer.topics()
 
 
 def _wall_ms() -> int:

@@ -34,6 +34,7 @@ def test_anonymous_then_identified_on_two_devices_and_three_channels_ends_in_one
     produce(settings, events)
     (stats,) = run(settings, until_idle_s=2.0)
     assert stats.consumed == len(events)
+    assert stats.restores == 1  # one join: no second rebalance right after it (runner._subscribe)
 
     journeys = latest_journeys(settings)
     active = live(journeys)
