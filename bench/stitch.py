@@ -30,6 +30,7 @@ import time
 import uuid
 from typing import Any
 
+from journeys import logs
 from journeys.settings import Settings, StitcherSettings, TopicSettings
 from journeys.topics import admin_client, create_topics, pipeline_topics
 from producers.keys import identity_key
@@ -226,8 +227,7 @@ def main() -> None:
         "--commit-interval-ms", type=int, default=None, help="Override the stitcher's commit interval (A/B runs)."
     )
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("kafka").setLevel(logging.ERROR)
+    logs.configure(level=logging.WARNING)
 
     base = Settings()
     admin = admin_client(base.kafka)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import orjson
 
 from consumers.runner import RunStats, Stitcher
+from journeys import logs
 from journeys.errors import JourneysError
 from journeys.settings import Settings
 
@@ -95,8 +95,7 @@ def worker_main(argv: list[str]) -> int:
     parser.add_argument("--instance", type=int, default=0)
     parser.add_argument("--until-idle", type=float, default=None)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("kafka").setLevel(logging.ERROR)
+    logs.configure()
     settings = Settings.model_validate_json(args.settings.read_text()) if args.settings else Settings()
     stats = Stitcher(settings, instance=args.instance, until_idle_s=args.until_idle).run()
     sys.stdout.write(orjson.dumps(asdict(stats)).decode() + "\n")

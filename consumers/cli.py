@@ -30,16 +30,14 @@ def stitch(
     """Run the stitcher (Ctrl-C stops it after a final commit)."""
     if ctx.invoked_subcommand is not None:
         return
-    import logging
-
     from rich.console import Console
 
     from consumers.api import run
     from consumers.runner import Stitcher
+    from journeys import logs
     from journeys.settings import Settings
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("kafka").setLevel(logging.ERROR)
+    logs.configure()
     settings = Settings()
     if instance is not None:
         stats = [Stitcher(settings, instance=instance, until_idle_s=until_idle).run()]

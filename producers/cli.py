@@ -26,13 +26,12 @@ def collect(
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes (each with its own producer).")] = 1,
 ) -> None:
     """Serve the HTTP collector (Segment-compatible /v1/track, /v1/batch, ... and /v1/touchpoints)."""
-    import logging
-
     import uvicorn
 
+    from journeys import logs
     from journeys.settings import Settings
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure()
     settings = Settings()
     host = host or settings.collector.host
     port = port or settings.collector.port
