@@ -515,8 +515,8 @@ def _subscribe(consumer: Any, topics: list[str], listener: Any) -> None:
     refreshes the subscribed topics' metadata only after joining, finds their partitions
     "changed" from the empty snapshot it joined with, and rebalances again at once: every start
     paid a second restore, and about 1 in 10 starts here a join that never completed (see
-    UNSTABLE_REJOIN_MIN_S). ``topics()`` always asks the broker, and the coordinator takes its
-    snapshot from the answer."""
+    UNSTABLE_REJOIN_MIN_S). ``topics()`` always asks the broker (one metadata request for every
+    topic, once per join), and the coordinator takes its snapshot from the answer."""
     consumer.subscribe(topics, listener=listener)
     consumer.topics()
 
