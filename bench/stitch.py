@@ -1,6 +1,7 @@
 """Stitcher benchmark: throughput of one process, produce-to-stitched latency, restore time.
 
     .venv/bin/python bench/stitch.py [--events 200000] [--customers 10000] [--rate 5000] [--seconds 20]
+                                     [--instances N]
 
 Needs the broker (`journeys stack up`). Creates throw-away topics `bench.<id>.*` (8
 partitions, as in production) and deletes them. Prints, from the same run:
@@ -14,7 +15,10 @@ partitions, as in production) and deletes them. Prints, from the same run:
   (``JOURNEYS_STITCHER_EMIT_STITCHED``; one StitchedBatch per customer and commit);
 * p50 and p99 latency from produce to the event's appearance in the stitched topic
   (read_committed) at a steady rate (target p99 < 1 s);
-* the time to restore one instance's state after a restart.
+* the time to restore one instance's state after a restart;
+* with ``--instances N``, the throughput of N stitcher processes in one consumer group (the
+  scale-out path: events whose customer another instance owns go through the repartition
+  topic).
 """
 
 from __future__ import annotations
@@ -215,6 +219,24 @@ def latency(
     return seen[warm:]
 
 
+def scale_out(
+    base: Settings, admin: Any, created: list[Settings], encoded: list[tuple[bytes, bytes]], instances: int
+) -> None:
+    """``instances`` worker processes in one group, from the raw topic to emitted journeys."""
+    from consumers.api import run
+
+    topics = topic_set(base, admin, f"scale{instances}")
+    created.append(topics)
+    produce(topics, encoded)
+    stitcher = StitcherSettings(group_id=f"bench-scale-{uuid.uuid4().hex[:6]}")
+    stats = run(topics.model_copy(update={"stitcher": stitcher}), instances=instances, until_idle_s=2.0)
+    consumed = sum(s.consumed for s in stats)
+    # They start together; the longest busy time spans the group's work.
+    span = max(s.busy_s for s in stats)
+    each = ", ".join(f"{s.consumed:,} in {s.busy_s:.1f} s" for s in stats)
+    print(f"  {instances} stitcher processes in one group:          {consumed / max(span, 1e-9):>10,.0f} ev/s ({each})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=200_000)
@@ -223,6 +245,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="Length of the latency run, s.")
     parser.add_argument("--latency-only", action="store_true", help="Skip the throughput and restore runs.")
     parser.add_argument("--throughput-only", action="store_true", help="Skip the latency run.")
+    parser.add_argument(
+        "--instances", type=int, default=0, help="Also measure this many stitcher processes in one group."
+    )
     parser.add_argument(
         "--commit-interval-ms", type=int, default=None, help="Override the stitcher's commit interval (A/B runs)."
     )
@@ -240,6 +265,8 @@ def main() -> None:
         print(f"stitcher benchmark: {args.events:,} events of {args.customers:,} customers, 8 partitions")
         if not args.latency_only:
             throughput(base, admin, created, encoded)
+            if args.instances > 1:
+                scale_out(base, admin, created, encoded, args.instances)
             # The latency run measures in this process and shares 2 cores with the broker: drop
             # the throughput topics (the broker would compact their changelogs meanwhile) and the
             # 200k encoded events (every GC pass would walk them while the reader timestamps).
