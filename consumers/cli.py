@@ -58,16 +58,19 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Lag per partition of the group, and each instance's last report (rate, open journeys)."""
+    from datetime import UTC, datetime
+
     import orjson
     from rich.console import Console
     from rich.table import Table
 
-    from consumers.status import group_lag, instance_reports
+    from consumers.status import describe, group_lag, instance_reports
     from journeys.settings import Settings
 
     settings = Settings()
     lag = group_lag(settings)
-    reports = instance_reports(settings)
+    now = datetime.now(UTC)
+    reports = [{**r, "now": describe(r, now)} for r in instance_reports(settings)]
     if as_json:
         typer.echo(orjson.dumps({"lag": lag, "instances": reports}, option=orjson.OPT_INDENT_2).decode())
         return
@@ -82,6 +85,6 @@ def status(
         console.print("[dim]no instance has reported yet (reports live in <data_dir>/stitcher/)[/]")
     for r in reports:
         console.print(
-            f"instance {r['instance']} (pid {r['pid']}, {r['updated']}): {r['events_per_s']:,} ev/s, "
-            f"open journeys {r['open_journeys']:,}, consumed {r['stats']['consumed']:,}"
+            f"instance {r['instance']}: {r['now']} (pid {r['pid']}, last report {r['updated']}): "
+            f"{r['events_per_s']:,} ev/s, open journeys {r['open_journeys']:,}, consumed {r['stats']['consumed']:,}"
         )

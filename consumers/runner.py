@@ -19,6 +19,7 @@ import functools
 import logging
 import os
 import signal
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -207,6 +208,9 @@ class Stitcher:
         interval = settings.stitcher.commit_interval_ms / 1000
         backlog_interval = max(interval, settings.stitcher.backlog_commit_interval_ms / 1000)
         last_commit = last_status = time.monotonic()
+        # The first report a second in, not after a whole interval: `journeys stitch status`
+        # shows a starting instance at once.
+        next_status = last_status + min(1.0, settings.stitcher.status_interval_s)
         last_input = time.monotonic()
         counted = 0
         first_input = 0.0
@@ -297,9 +301,10 @@ class Stitcher:
                     if last_input > last_commit and first_input:
                         self.stats.busy_s = time.monotonic() - first_input
                     last_commit = now
-                if now - last_status >= settings.stitcher.status_interval_s:
-                    rate = (engine.stats.consumed - counted) / (now - last_status)
+                if now >= next_status:
+                    rate = (engine.stats.consumed - counted) / max(now - last_status, 1e-9)
                     counted, last_status = engine.stats.consumed, now
+                    next_status = now + settings.stitcher.status_interval_s
                     self._report(engine, consumer, rate)
                 if self.until_idle_s is not None and now - last_input >= self.until_idle_s:
                     if self._caught_up(consumer):
@@ -308,7 +313,7 @@ class Stitcher:
                     last_input = now - self.until_idle_s + 1.0  # check again in a second
             else:
                 self._commit(engine, checkpointer, consumer, flush=True)
-            self._report(engine, consumer, 0.0)
+            self._report(engine, consumer, 0.0, final=True)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -447,7 +452,7 @@ class Stitcher:
                 return False
         return True
 
-    def _report(self, engine: Engine, consumer: Any, rate: float) -> None:
+    def _report(self, engine: Engine, consumer: Any, rate: float, *, final: bool = False) -> None:
         lag: dict[str, int] = {}
         for tp in consumer.assignment():
             high = consumer.highwater(tp)
@@ -471,8 +476,11 @@ class Stitcher:
         folder.mkdir(parents=True, exist_ok=True)
         status = {
             "instance": self.instance,
+            "state": "stopped" if final else "running",
+            "host": socket.gethostname(),
             "pid": os.getpid(),
             "updated": datetime.now(UTC).isoformat(),
+            "status_interval_s": self.settings.stitcher.status_interval_s,
             "events_per_s": round(rate, 1),
             "open_journeys": self.stats.open_journeys,
             "lag": lag,

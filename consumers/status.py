@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -10,7 +13,11 @@ from consumers.runner import status_dir
 from journeys.settings import Settings
 from journeys.topics import require_broker
 
-__all__ = ["group_lag", "instance_reports"]
+__all__ = ["describe", "group_lag", "instance_reports"]
+
+# A running instance reports every status_interval_s; after this many intervals of silence it
+# is shown as silent (stuck, or killed without a last report).
+SILENT_AFTER_INTERVALS = 3
 
 
 def group_lag(settings: Settings) -> list[dict[str, Any]]:
@@ -59,3 +66,28 @@ def instance_reports(settings: Settings) -> list[dict[str, Any]]:
         for path in sorted(folder.glob(f"{prefix}*.json"))
         if path.stem[len(prefix) :].isdigit()
     ]
+
+
+def describe(report: dict[str, Any], now: datetime, *, host: str | None = None) -> str:
+    """What an instance's last report says about it now: ``running``, ``stopped`` (it wrote a
+    last report on its way out), ``gone`` (its process no longer exists on this host: killed),
+    or ``silent for N s`` (no report for a few intervals: stuck, or on another host and gone)."""
+    if report.get("state") == "stopped":
+        return "stopped"
+    if report.get("host") == (host or socket.gethostname()) and not _alive(int(report["pid"])):
+        return "gone (its process exited without a last report)"
+    age = (now - datetime.fromisoformat(report["updated"])).total_seconds()
+    interval = float(report.get("status_interval_s") or 10.0)
+    if age > SILENT_AFTER_INTERVALS * interval:
+        return f"silent for {age:,.0f} s"
+    return "running"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
