@@ -30,7 +30,7 @@ from typing import Any
 import orjson
 
 from consumers.commit import Checkpointer, FencedError
-from consumers.engine import Engine
+from consumers.engine import Engine, wall_ms
 from journeys.errors import ConfigurationError, TransientError
 from journeys.gc_tuning import tuned_gc
 from journeys.settings import Settings
@@ -294,7 +294,7 @@ class Stitcher:
                 # Not while a rebalance is in flight: the group would refuse the offsets, and asking
                 # for the positions blocks until it settles.
                 if due and stable:
-                    engine.tick(idle_now_ms=_wall_ms())
+                    engine.tick(idle_now_ms=wall_ms())
                     # Started here, completed while the loop goes on (a failure surfaces at the next wait).
                     start = functools.partial(self._commit, engine, checkpointer, consumer, wait=False)
                     engine = or_reset(start, engine)
@@ -527,10 +527,6 @@ def _subscribe(consumer: Any, topics: list[str], listener: Any) -> None:
     topic, once per join), and the coordinator takes its snapshot from the answer."""
     consumer.subscribe(topics, listener=listener)
     consumer.topics()
-
-
-def _wall_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def _main_thread() -> bool:
