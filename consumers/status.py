@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from consumers.runner import status_dir
-from journeys.settings import Settings
+from journeys.settings import Settings, StitcherSettings
 from journeys.topics import require_broker
 
 __all__ = ["describe", "group_lag", "instance_reports"]
@@ -77,7 +77,8 @@ def describe(report: dict[str, Any], now: datetime, *, host: str | None = None) 
     if report.get("host") == (host or socket.gethostname()) and not _alive(int(report["pid"])):
         return "gone (its process exited without a last report)"
     age = (now - datetime.fromisoformat(report["updated"])).total_seconds()
-    interval = float(report.get("status_interval_s") or 10.0)
+    # Reports written before the interval was part of them: the setting's default.
+    interval = float(report.get("status_interval_s") or StitcherSettings.model_fields["status_interval_s"].default)
     if age > SILENT_AFTER_INTERVALS * interval:
         return f"silent for {age:,.0f} s"
     return "running"
