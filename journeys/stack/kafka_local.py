@@ -98,6 +98,19 @@ class StackStatus:
     detail: str
 
 
+def new_cluster_id() -> str:
+    """A random KRaft cluster id, as Kafka's own Uuid.randomUuid makes them.
+
+    Ids are url-safe base64, so one in 64 starts with "-"; Kafka never hands those out because
+    command-line tools take them for an option (`kafka-storage format -t -x...` fails with
+    "expected one argument").
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 class LocalKafka:
     """The local broker described by ``settings``: its files, process and lifecycle."""
 
@@ -252,13 +265,12 @@ class LocalKafka:
     def _format_log_dir(self) -> None:
         if (self.log_dir / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         cmd = [
             *self._java_cmd(),
             "kafka.tools.StorageTool",
             "format",
-            "-t",
-            cluster_id,
+            # "=" keeps argparse from reading an id that starts with "-" as an option.
+            f"--cluster-id={new_cluster_id()}",
             "-c",
             str(self.properties),
         ]

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from journeys.cli import app
 from journeys.errors import ConfigurationError, StackError
 from journeys.settings import KafkaSettings, Settings, StackSettings
-from journeys.stack import LocalKafka, kafka_answers
+from journeys.stack import LocalKafka, kafka_answers, kafka_local
+from journeys.stack.kafka_local import new_cluster_id
 
 
 def _free_port_pair() -> int:
@@ -111,3 +112,20 @@ def test_status_command_exits_non_zero_when_down(tmp_path: Path, monkeypatch: py
     result = CliRunner().invoke(app, ["stack", "status"])
     assert result.exit_code == 3
     assert "down" in result.output
+
+
+def test_cluster_ids_never_start_with_a_dash() -> None:
+    # One url-safe base64 id in 64 starts with "-"; 2,000 draws miss that case with p ~ 1e-14.
+    assert not any(new_cluster_id().startswith("-") for _ in range(2000))
+
+
+def test_the_log_dir_formats_even_with_an_id_that_starts_with_a_dash(
+    broker: KafkaSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CI failed once on exactly this: `format -t -B0...` read the id as an option.
+    monkeypatch.setattr(kafka_local, "new_cluster_id", lambda: "-B0bEdCyS7e2rW9sdNuAbQ")
+    local = LocalKafka(_settings(tmp_path, _free_port_pair()))
+    local._write_config()
+    local._format_log_dir()
+    meta = (local.log_dir / "meta.properties").read_text()
+    assert "cluster.id=-B0bEdCyS7e2rW9sdNuAbQ" in meta
