@@ -31,6 +31,7 @@ import orjson
 
 from consumers.commit import Checkpointer, FencedError
 from consumers.engine import Engine, wall_ms
+from journeys import record_reader
 from journeys.errors import ConfigurationError, TransientError
 from journeys.gc_tuning import tuned_gc
 from journeys.settings import Settings
@@ -122,19 +123,21 @@ class Stitcher:
     def _reader(self, suffix: str) -> Any:
         from kafka import KafkaConsumer
 
-        return KafkaConsumer(
+        consumer = KafkaConsumer(
             **self._client(suffix),
             group_id=None,
             enable_auto_commit=False,
             isolation_level="read_committed",
             max_partition_fetch_bytes=8 * 1024 * 1024,
         )
+        record_reader.install(consumer)  # restores read whole changelogs: see journeys.record_reader
+        return consumer
 
     def _group_consumer(self) -> Any:
         from kafka import KafkaConsumer
 
         s = self.settings.stitcher
-        return KafkaConsumer(
+        consumer = KafkaConsumer(
             **self._client(f"{self.instance}-group"),
             group_id=s.group_id,
             enable_auto_commit=False,
@@ -146,6 +149,9 @@ class Stitcher:
             max_poll_interval_ms=300_000,
             max_partition_fetch_bytes=4 * 1024 * 1024,
         )
+        # kafka-python's record loop was ~10 us per record, ~15% of the stitcher (journeys.record_reader).
+        record_reader.install(consumer)
+        return consumer
 
     # -- run -----------------------------------------------------------------------------
 
