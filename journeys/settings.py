@@ -118,7 +118,7 @@ class TopicSettings(BaseSettings):
     repartition: str = Field(
         "stitcher.repartition", description="Touchpoints re-keyed by canonical customer (stitcher internal)."
     )
-    partitions: int = Field(8, ge=1, le=1024, description="Partitions of the stitched, journeys and changelog topics.")
+    partitions: int = Field(8, ge=1, le=1024, description="Partitions of the stitched and journeys topics.")
     retention_ms: int = Field(
         7 * 24 * 3600 * 1000, ge=3_600_000, description="Retention of event topics, in ms (default 7 days)."
     )
