@@ -187,7 +187,12 @@ class RecordAppender:
         cached = self._keys.get((topic, key))
         if cached is not None:
             return cached
-        partition = (self._murmur2(key) & 0x7FFFFFFF) % self.partition_count(topic)
+        count = self.partition_count(topic)
+        if count == 1:
+            # No hash to compute, and nothing cached: the identity topic has one partition and a
+            # new key per decision, which cost a pure-Python murmur2 each and flushed the cache.
+            return 0
+        partition = (self._murmur2(key) & 0x7FFFFFFF) % count
         if len(self._keys) >= 200_000:  # bounded: keys are people, and people are many
             self._keys.clear()
         self._keys[(topic, key)] = partition

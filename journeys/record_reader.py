@@ -176,8 +176,8 @@ def batch_records(batch: Any, topic: str, partition: int, leader_epoch: int, rec
     (``ConsumerRecord``), in one pass: the same fields kafka-python's loop gives; and the
     records' size in bytes, as kafka-python counts it for its fetch metrics.
 
-    Most varints in a record are one byte (lengths and deltas below 64), so each is read inline
-    and :func:`_varint` runs only for longer ones. Raises ``CorruptRecordError`` as kafka-python
+    Most varints in a record are one or two bytes (lengths and deltas below 64 or 8,192), so
+    those are read inline and :func:`_varint` runs only for longer ones. Raises ``CorruptRecordError`` as kafka-python
     does for a record whose fields do not add up to its length.
     """
     from kafka.errors import CorruptRecordError
@@ -199,6 +199,9 @@ def batch_records(batch: Any, topic: str, partition: int, leader_epoch: int, rec
             b = buf[pos]
             if b < 0x80:
                 length, pos = (b >> 1) ^ -(b & 1), pos + 1
+            elif buf[pos + 1] < 0x80:  # two bytes: record lengths, value sizes, deltas below 8,192
+                v = (b & 0x7F) | buf[pos + 1] << 7
+                length, pos = (v >> 1) ^ -(v & 1), pos + 2
             else:
                 length, pos = _varint(buf, pos)
             start = pos
@@ -206,11 +209,17 @@ def batch_records(batch: Any, topic: str, partition: int, leader_epoch: int, rec
             b = buf[pos]
             if b < 0x80:
                 ts_delta, pos = (b >> 1) ^ -(b & 1), pos + 1
+            elif buf[pos + 1] < 0x80:  # two bytes: record lengths, value sizes, deltas below 8,192
+                v = (b & 0x7F) | buf[pos + 1] << 7
+                ts_delta, pos = (v >> 1) ^ -(v & 1), pos + 2
             else:
                 ts_delta, pos = _varint(buf, pos)
             b = buf[pos]
             if b < 0x80:
                 offset_delta, pos = (b >> 1) ^ -(b & 1), pos + 1
+            elif buf[pos + 1] < 0x80:  # two bytes: record lengths, value sizes, deltas below 8,192
+                v = (b & 0x7F) | buf[pos + 1] << 7
+                offset_delta, pos = (v >> 1) ^ -(v & 1), pos + 2
             else:
                 offset_delta, pos = _varint(buf, pos)
             b = buf[pos]
@@ -226,6 +235,9 @@ def batch_records(batch: Any, topic: str, partition: int, leader_epoch: int, rec
             b = buf[pos]
             if b < 0x80:
                 value_size, pos = (b >> 1) ^ -(b & 1), pos + 1
+            elif buf[pos + 1] < 0x80:  # two bytes: record lengths, value sizes, deltas below 8,192
+                v = (b & 0x7F) | buf[pos + 1] << 7
+                value_size, pos = (v >> 1) ^ -(v & 1), pos + 2
             else:
                 value_size, pos = _varint(buf, pos)
             if value_size >= 0:

@@ -155,6 +155,27 @@ def test_appended_records_arrive_where_send_would_put_them_in_order(
 
 
 @pytest.mark.kafka
+def test_a_single_partition_topic_needs_no_hash_and_fills_no_cache(
+    broker: KafkaSettings, topic_factory: Callable[..., str]
+) -> None:
+    """The identity topic: one partition, a new key per record."""
+    single, several = topic_factory("single"), topic_factory("several", partitions=3)
+    producer = _producer(broker)
+    appender = RecordAppender(producer)
+    partitioner = DefaultPartitioner()
+    keys = [f"link-{i}".encode() for i in range(50)]
+    assert {appender.partition_of(single, key) for key in keys} == {0}
+    assert not appender._keys
+    assert appender.partition_count(several) == 3
+    for key in keys:
+        assert appender.partition_of(several, key) == partitioner.partition(
+            several, None, key, None, None, producer._metadata
+        )
+    assert len(appender._keys) == len(keys)
+    producer.close()
+
+
+@pytest.mark.kafka
 def test_appends_and_sends_share_a_producer(broker: KafkaSettings, topic_factory: Callable[..., str]) -> None:
     topic = topic_factory("mixed", partitions=2)
     producer = _producer(broker, linger_ms=20)
