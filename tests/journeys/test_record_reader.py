@@ -90,6 +90,7 @@ def _fields(record: Any) -> tuple[Any, ...]:
         ("gzip", False, "read_uncommitted"),
         (None, True, "read_committed"),
         ("gzip", True, "read_committed"),
+        ("zstd", True, "read_committed"),  # the producer's default
         (None, True, "read_uncommitted"),
     ],
 )
