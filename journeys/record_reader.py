@@ -177,8 +177,9 @@ def batch_records(batch: Any, topic: str, partition: int, leader_epoch: int, rec
     records' size in bytes, as kafka-python counts it for its fetch metrics.
 
     Most varints in a record are one or two bytes (lengths and deltas below 64 or 8,192), so
-    those are read inline and :func:`_varint` runs only for longer ones. Raises ``CorruptRecordError`` as kafka-python
-    does for a record whose fields do not add up to its length.
+    those are read inline and :func:`_varint` runs only for longer ones. Raises
+    ``CorruptRecordError`` as kafka-python does for a record whose fields do not add up to its
+    length.
     """
     from kafka.errors import CorruptRecordError
 
@@ -209,7 +210,7 @@ def batch_records(batch: Any, topic: str, partition: int, leader_epoch: int, rec
             b = buf[pos]
             if b < 0x80:
                 ts_delta, pos = (b >> 1) ^ -(b & 1), pos + 1
-            elif buf[pos + 1] < 0x80:  # two bytes: record lengths, value sizes, deltas below 8,192
+            elif buf[pos + 1] < 0x80:
                 v = (b & 0x7F) | buf[pos + 1] << 7
                 ts_delta, pos = (v >> 1) ^ -(v & 1), pos + 2
             else:
@@ -217,7 +218,7 @@ def batch_records(batch: Any, topic: str, partition: int, leader_epoch: int, rec
             b = buf[pos]
             if b < 0x80:
                 offset_delta, pos = (b >> 1) ^ -(b & 1), pos + 1
-            elif buf[pos + 1] < 0x80:  # two bytes: record lengths, value sizes, deltas below 8,192
+            elif buf[pos + 1] < 0x80:
                 v = (b & 0x7F) | buf[pos + 1] << 7
                 offset_delta, pos = (v >> 1) ^ -(v & 1), pos + 2
             else:
@@ -235,7 +236,7 @@ def batch_records(batch: Any, topic: str, partition: int, leader_epoch: int, rec
             b = buf[pos]
             if b < 0x80:
                 value_size, pos = (b >> 1) ^ -(b & 1), pos + 1
-            elif buf[pos + 1] < 0x80:  # two bytes: record lengths, value sizes, deltas below 8,192
+            elif buf[pos + 1] < 0x80:
                 v = (b & 0x7F) | buf[pos + 1] << 7
                 value_size, pos = (v >> 1) ^ -(v & 1), pos + 2
             else:
