@@ -116,6 +116,7 @@ class Stitcher:
             linger_ms=5,
             batch_size=512 * 1024,
             max_request_size=17 * 1024 * 1024,  # the internal topics allow 16 MiB records
+            compression_type=None if s.compression == "none" else s.compression,
             transaction_timeout_ms=60_000,
             reconnect_backoff_max_ms=1_000,
         )

@@ -8,6 +8,8 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 
+import pytest
+
 from consumers import run
 from consumers.runner import Stitcher
 from journeys.settings import Settings
@@ -85,9 +87,12 @@ def test_alias_merges_two_known_customers_and_a_shared_device_is_stopped(
     assert any(link["kind"] == "merged" and link["reason"] == "alias" for link in links)
 
 
-def test_late_and_duplicate_events_are_stitched_once_and_flagged(stitch_settings: Callable[..., Settings]) -> None:
+@pytest.mark.parametrize("compression", ["none", "zstd"])  # zstd: the second run restores a compressed changelog
+def test_late_and_duplicate_events_are_stitched_once_and_flagged(
+    stitch_settings: Callable[..., Settings], compression: str
+) -> None:
     # The event clock follows the slowest raw partition: fillers make every partition speak.
-    settings = stitch_settings(allowed_lateness_s=60)
+    settings = stitch_settings(allowed_lateness_s=60, compression=compression)
     fillers = [event(200, anonymous_id=f"filler-{i}") for i in range(40)]
     first = event(0, anonymous_id="dup-anon")
     on_time = [first, event(100, anonymous_id="dup-anon"), event(200, anonymous_id="dup-anon")]
