@@ -304,7 +304,7 @@ class StitcherSettings(BaseSettings):
     max_poll_records: int = Field(5_000, ge=1, le=100_000, description="Most records taken from one poll.")
     # Off by default: zstd made one stitcher 8% slower on the 2-core reference machine, where the
     # broker (which decompresses each batch to validate it) shares the cores (bench/stitch_ab.py).
-    # On a cluster whose network and disks are the limit, zstd writes about a third of the bytes.
+    # On a cluster whose network and disks are the limit, zstd writes about a quarter of the bytes.
     compression: Literal["none", "gzip", "zstd"] = Field(
         "none",
         description="Batch compression of everything the stitcher writes (stitched touchpoints, journeys, "
