@@ -8,6 +8,8 @@ partitions, as in production) and deletes them. Prints, from the same run:
 
 * the bare kafka-python ceilings on this machine: a durable producer (acks=all,
   idempotence) and a read_committed consumer, in messages per second;
+* the same consumer with the stitcher's record loop (``journeys.record_reader``), for
+  comparison only;
 * the bare ceiling under the stitcher: the same consumer decoding each event with the
   contract's codec (every event is read and decoded at least once);
 * the stitcher's throughput from the raw topic to emitted journeys (target >= 30,000 ev/s,
@@ -99,10 +101,13 @@ def produce(settings: Settings, encoded: list[tuple[bytes, bytes]]) -> float:
     return len(encoded) / elapsed
 
 
-def consume_ceiling(settings: Settings, n: int, decode: Any = None) -> float:
+def consume_ceiling(settings: Settings, n: int, decode: Any = None, *, reader: bool = False) -> float:
     """A read_committed consumer of the raw topic, messages per second; with ``decode`` (the
-    contract's TouchpointEvent codec) it also decodes each, as the stitcher must."""
+    contract's TouchpointEvent codec) it also decodes each, as the stitcher must; with
+    ``reader`` it reads records with the stitcher's ``journeys.record_reader``."""
     from kafka import KafkaConsumer
+
+    from journeys import record_reader
 
     consumer = KafkaConsumer(
         settings.topics.name(settings.topics.raw),
@@ -113,6 +118,8 @@ def consume_ceiling(settings: Settings, n: int, decode: Any = None) -> float:
         max_partition_fetch_bytes=4 * 1024 * 1024,
         consumer_timeout_ms=5000,
     )
+    if reader:
+        assert record_reader.install(consumer)
     count, started = 0, time.perf_counter()
     for message in consumer:
         if decode is not None:
@@ -310,6 +317,10 @@ def throughput(base: Settings, admin: Any, created: list[Settings], encoded: lis
     decode_ceiling = consume_ceiling(full, len(encoded), decode=decode)
     print(f"  bare producer ceiling (acks=all, idempotent):    {producer_ceiling:>10,.0f} msg/s")
     print(f"  bare consumer ceiling (read_committed):          {consumer_ceiling:>10,.0f} msg/s")
+    # The project's record loop, for comparison only: the ceilings and the target stay kafka-python's.
+    print(
+        f"  the same consumer with journeys.record_reader:   {consume_ceiling(full, len(encoded), reader=True):>10,.0f} msg/s"
+    )
     print(f"  bare consumer + contract decode of each event:   {decode_ceiling:>10,.0f} ev/s")
 
     group = f"bench-{uuid.uuid4().hex[:6]}"
