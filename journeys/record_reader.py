@@ -13,8 +13,8 @@ records in one pass with inline varints and the header read once:
   real broker);
 * everything around the loop is kafka-python's: the batch CRC check (crc32c), decompression,
   read_committed (aborted transactions skipped, control batches dropped), fetch positions;
-* only for consumers without key or value deserializers (the stitcher's); any other batch
-  (message format v0/v1) goes through kafka-python's loop unchanged.
+* only for consumers without key or value deserializers (the stitcher's: :func:`supported`
+  refuses others); a batch in message format v0/v1 goes through kafka-python's loop.
 
 It subclasses kafka-python's internals (``Fetcher.PartitionRecords`` and the v2 batch), so
 pyproject.toml pins kafka-python to 3.0.x and :func:`supported` checks them; a consumer this
@@ -108,11 +108,7 @@ def _partition_records_class() -> Any:
                             self.next_fetch_offset = batch.next_offset
                             batch = records.next_batch()
                             continue
-                    if (
-                        isinstance(batch, DefaultRecordBatch)
-                        and key_deserializer is None
-                        and value_deserializer is None
-                    ):
+                    if isinstance(batch, DefaultRecordBatch):
                         out, size = batch_records(batch, tp.topic, tp.partition, self.leader_epoch, ConsumerRecord)
                         self.records_read += len(out)
                         self.bytes_read += size
@@ -120,7 +116,7 @@ def _partition_records_class() -> Any:
                             self.next_fetch_offset = record.offset + 1
                             yield record
                     else:
-                        yield from self._unpack_one(tp, batch, key_deserializer, value_deserializer)
+                        yield from self._unpack_legacy(tp, batch)
                     batch = records.next_batch()
                 if last_batch and last_batch.magic == 2:
                     self.next_fetch_offset = last_batch.next_offset
@@ -128,17 +124,17 @@ def _partition_records_class() -> Any:
             except StopIteration as exc:  # as kafka-python: never end the generator silently
                 raise RuntimeError("StopIteration raised unpacking messageset") from exc
 
-        def _unpack_one(self, tp: Any, batch: Any, key_deserializer: Any, value_deserializer: Any) -> Iterator[Any]:
-            # kafka-python's loop over one batch's records (v0/v1 message sets, deserializers).
+        def _unpack_legacy(self, tp: Any, batch: Any) -> Iterator[Any]:
+            # kafka-python's loop over one batch's records, for a v0/v1 message set (no
+            # deserializers to call: install() refuses a consumer that has them).
             for record in batch:
                 if self.check_crcs and not record.validate_crc():
                     raise errors.CorruptRecordError(
                         f"Record for partition {self.topic_partition} at offset {record.offset} failed crc check"
                     )
-                key_size = len(record.key) if record.key is not None else -1
-                value_size = len(record.value) if record.value is not None else -1
-                key = self._deserialize(key_deserializer, tp.topic, record.headers, record.key)
-                value = self._deserialize(value_deserializer, tp.topic, record.headers, record.value)
+                key, value = record.key, record.value
+                key_size = len(key) if key is not None else -1
+                value_size = len(value) if value is not None else -1
                 headers = record.headers
                 header_size = (
                     sum(len(k.encode("utf-8")) + (len(v) if v is not None else 0) for k, v in headers)

@@ -151,3 +151,23 @@ def test_consumers_it_does_not_know_keep_kafka_python() -> None:
     finally:
         consumer.close()
     assert not record_reader.supported(object())
+
+
+@pytest.mark.parametrize("magic", [0, 1])
+def test_a_legacy_message_set_goes_through_kafka_pythons_loop(magic: int) -> None:
+    """Message formats v0/v1 (a cluster older than Kafka 4 may still hold them): the same records
+    as kafka-python's own PartitionRecords, out of the fallback loop."""
+    from kafka.consumer.fetcher import Fetcher
+    from kafka.record.legacy_records import LegacyRecordBatchBuilder
+
+    builder = LegacyRecordBatchBuilder(magic=magic, compression_type=0, batch_size=1 << 20)
+    for i in range(20):
+        builder.append(
+            i, timestamp=1_000 + i if magic else None, key=None if i % 3 == 0 else b"k%d" % i, value=b"v" * i
+        )
+    data = bytes(builder.build())
+    tp = TopicPartition("legacy", 0)
+    stock = Fetcher.PartitionRecords(0, tp, MemoryRecords(data)).take()
+    fast = record_reader._partition_records_class()(0, tp, MemoryRecords(data)).take()
+    assert len(stock) == 20
+    assert [_fields(r) for r in fast] == [_fields(r) for r in stock]
