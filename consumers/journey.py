@@ -200,37 +200,64 @@ def refresh(customer: Customer, rules: Rules, watermark: int) -> list[Segment]:
     return segments
 
 
-def _refresh_appended(customer: Customer, previous: list[Segment], rules: Rules, watermark: int) -> list[Segment]:
-    """:func:`refresh` after a touchpoint was appended at the end of ``customer.tps``.
+def _append(
+    customer: Customer, segments: list[Segment], tp: dict[str, Any], rules: Rules, watermark: int
+) -> tuple[str, str]:
+    """:func:`insert` of a touchpoint that sorts after all of the customer's; ``segments`` is the
+    kept cut (``customer.segments``), updated in place.
 
     :func:`segment` decides each cut from a touchpoint, the one before it and the start of its
     journey, so the cuts before the new touchpoint stay as they were: only the one before it is
     decided, and the last journey's status. No journey id vanishes (none loses its first
-    touchpoint). Same result as ``refresh`` (tests/consumers/test_journey.py checks), in
-    constant time instead of a pass over every touchpoint of the customer.
+    touchpoint). Same result as :func:`refresh` and :func:`_locate` (tests/consumers/
+    test_journey.py checks), in constant time instead of a pass over every touchpoint of the
+    customer.
     """
     tps = customer.tps
+    start = segments[-1].start
+    prev = tps[-1]
+    tps.append(tp)
     end = len(tps)
-    last = previous[-1]
-    prev, tp = tps[end - 2], tps[end - 1]
+    at = tp["event_time"]
     reason = None
     if prev["event_type"] in rules.terminal:
         reason = "outcome"
-    elif tp["event_time"] - prev["event_time"] > rules.inactivity_ms:
+    elif at - prev["event_time"] > rules.inactivity_ms:
         reason = "inactivity"
-    elif (
-        tp["event_time"] - tps[last.start]["event_time"] > rules.max_ms or end - 1 - last.start >= rules.max_touchpoints
-    ):
+    elif at - tps[start]["event_time"] > rules.max_ms or end - 1 - start >= rules.max_touchpoints:
         reason = "max_length"
-    start = end - 1 if reason else last.start
-    status, close_reason = _final_status(tps, start, rules, watermark)
-    tail = [Segment(start, end, status, close_reason)]
-    if reason:
-        tail.insert(0, Segment(last.start, end - 1, "closed", reason))
-    segments = [*previous[:-1], *tail]
-    _update_metas(customer, tail)
-    customer.segments = segments
-    return segments
+    if reason:  # tp starts a journey; the one before closes
+        segments[-1] = Segment(start, end - 1, "closed", reason)
+        _update_meta(customer, segments[-1])
+        start = end - 1
+        segments.append(Segment(start, end, *_final_status(tps, start, rules, watermark)))
+    elif tp["event_type"] in rules.terminal:  # _final_status, inlined: this runs for most events
+        segments[-1] = Segment(start, end, "closed", "outcome")
+    elif watermark - at > rules.inactivity_ms:
+        segments[-1] = Segment(start, end, "closed", "inactivity")
+    elif watermark - tps[start]["event_time"] > rules.max_ms:
+        segments[-1] = Segment(start, end, "closed", "max_length")
+    else:
+        segments[-1] = Segment(start, end, "open", None)
+    jid, meta = _update_meta(customer, segments[-1])
+    meta["told"] = True  # a stitched touchpoint names it: never drop it silently
+    # The session: each channel's latest one in the last journey, kept (not state) as
+    # (first event id, last event time); rebuilt when the journey is new or the kept ones gone.
+    kept = customer.sessions
+    if kept is None or kept[0] != start:
+        sessions: dict[str, tuple[str, int]] = {}
+        for earlier in tps[start : end - 1]:
+            current = sessions.get(earlier["channel"])
+            if current and earlier["event_time"] - current[1] <= rules.session_ms:
+                sessions[earlier["channel"]] = (current[0], earlier["event_time"])
+            else:
+                sessions[earlier["channel"]] = (earlier["event_id"], earlier["event_time"])
+        kept = customer.sessions = (start, sessions)
+    channel = tp["channel"]
+    current = kept[1].get(channel)
+    first = current[0] if current and at - current[1] <= rules.session_ms else tp["event_id"]
+    kept[1][channel] = (first, at)
+    return jid, _session_id(customer.label, channel, first)
 
 
 def _final_status(tps: list[dict[str, Any]], start: int, rules: Rules, watermark: int) -> tuple[str, str | None]:
@@ -247,26 +274,29 @@ def _final_status(tps: list[dict[str, Any]], start: int, rules: Rules, watermark
 
 def _update_metas(customer: Customer, segments: list[Segment]) -> set[str]:
     """Create or update the bookkeeping of each segment's journey; the ids of those journeys."""
-    live: set[str] = set()
+    return {_update_meta(customer, seg)[0] for seg in segments}
+
+
+def _update_meta(customer: Customer, seg: Segment) -> tuple[str, dict[str, Any]]:
+    """Create or update the bookkeeping of one segment's journey (dirty if it changed)."""
     tps = customer.tps
-    for seg in segments:
-        jid = journey_id(customer.label, tps[seg.start]["event_id"])
-        live.add(jid)
-        meta = customer.metas.get(jid)
-        old = meta["sig"] if meta is not None else None
-        if old is not None and old[0] == seg.end - seg.start - 1 and old[2] == tps[seg.end - 2]["event_id"]:
-            # it grew by its last touchpoint: count one more instead of counting all again
-            sig = [old[0] + 1, old[1], tps[seg.end - 1]["event_id"], seg.status, old[4] + tps[seg.end - 1]["late"]]
-        else:
-            sig = _signature(tps, seg)
-        if meta is None:
-            meta = customer.metas[jid] = {"v": -1, "first": tps[seg.start]["event_id"], "sig": sig, "into": None}
-            customer.dirty.add(jid)
-        elif meta["sig"] != sig or meta["into"] is not None:
-            meta["sig"], meta["into"] = sig, None
-            customer.dirty.add(jid)
-        meta["start"], meta["end"] = tps[seg.start]["event_time"], tps[seg.end - 1]["event_time"]
-    return live
+    first = tps[seg.start]["event_id"]
+    jid = journey_id(customer.label, first)
+    meta = customer.metas.get(jid)
+    old = meta["sig"] if meta is not None else None
+    if old is not None and old[0] == seg.end - seg.start - 1 and old[2] == tps[seg.end - 2]["event_id"]:
+        # it grew by its last touchpoint: count one more instead of counting all again
+        sig = [old[0] + 1, old[1], tps[seg.end - 1]["event_id"], seg.status, old[4] + tps[seg.end - 1]["late"]]
+    else:
+        sig = _signature(tps, seg)
+    if meta is None:
+        meta = customer.metas[jid] = {"v": -1, "first": first, "sig": sig, "into": None}
+        customer.dirty.add(jid)
+    elif meta["sig"] != sig or meta["into"] is not None:
+        meta["sig"], meta["into"] = sig, None
+        customer.dirty.add(jid)
+    meta["start"], meta["end"] = tps[seg.start]["event_time"], tps[seg.end - 1]["event_time"]
+    return jid, meta
 
 
 def _containing(customer: Customer, segments: list[Segment], event_id: str) -> str:
@@ -299,25 +329,6 @@ def _locate(customer: Customer, segments: list[Segment], index: int, rules: Rule
     raise IndexError(index)
 
 
-def _locate_last(customer: Customer, last: Segment, rules: Rules) -> tuple[str, str]:
-    """:func:`_locate` for the touchpoint just appended, from the sessions kept per channel."""
-    tps = customer.tps
-    if customer.sessions is None or customer.sessions[0] != last.start:
-        sessions: dict[str, tuple[str, int]] = {}  # the journey is new, or the kept sessions are gone
-        for tp in tps[last.start : last.end - 1]:
-            current = sessions.get(tp["channel"])
-            first = current[0] if current and tp["event_time"] - current[1] <= rules.session_ms else tp["event_id"]
-            sessions[tp["channel"]] = (first, tp["event_time"])
-        customer.sessions = (last.start, sessions)
-    sessions = customer.sessions[1]
-    tp = tps[-1]
-    channel = tp["channel"]
-    current = sessions.get(channel)
-    first = current[0] if current and tp["event_time"] - current[1] <= rules.session_ms else tp["event_id"]
-    sessions[channel] = (first, tp["event_time"])
-    return journey_id(customer.label, tps[last.start]["event_id"]), _session_id(customer.label, channel, first)
-
-
 def insert(customer: Customer, tp: dict[str, Any], rules: Rules, watermark: int) -> tuple[str, str] | None:
     """Add one touchpoint; return its (journey id, session id), or ``None`` for a duplicate."""
     key = _sort_key(tp)
@@ -333,14 +344,11 @@ def insert(customer: Customer, tp: dict[str, Any], rules: Rules, watermark: int)
             hi = mid
     if lo < len(tps) and tps[lo]["event_id"] == tp["event_id"]:
         return None
-    previous = customer.segments if lo == len(tps) else None
+    if lo == len(tps) and customer.segments:
+        return _append(customer, customer.segments, tp, rules, watermark)
     tps.insert(lo, tp)
-    if previous:
-        segments = _refresh_appended(customer, previous, rules, watermark)
-        located = _locate_last(customer, segments[-1], rules)
-    else:
-        segments = refresh(customer, rules, watermark)
-        located = _locate(customer, segments, lo, rules)
+    segments = refresh(customer, rules, watermark)
+    located = _locate(customer, segments, lo, rules)
     customer.metas[located[0]]["told"] = True  # a stitched touchpoint names it: never drop it silently
     return located
 
