@@ -231,33 +231,25 @@ def _append(
         _update_meta(customer, segments[-1])
         start = end - 1
         segments.append(Segment(start, end, *_final_status(tps, start, rules, watermark)))
-    elif tp["event_type"] in rules.terminal:  # _final_status, inlined: this runs for most events
-        segments[-1] = Segment(start, end, "closed", "outcome")
-    elif watermark - at > rules.inactivity_ms:
-        segments[-1] = Segment(start, end, "closed", "inactivity")
-    elif watermark - tps[start]["event_time"] > rules.max_ms:
-        segments[-1] = Segment(start, end, "closed", "max_length")
     else:
-        segments[-1] = Segment(start, end, "open", None)
+        segments[-1] = Segment(start, end, *_final_status(tps, start, rules, watermark))
     jid, meta = _update_meta(customer, segments[-1])
     meta["told"] = True  # a stitched touchpoint names it: never drop it silently
     # The session: each channel's latest one in the last journey, kept (not state) as
     # (first event id, last event time); rebuilt when the journey is new or the kept ones gone.
     kept = customer.sessions
     if kept is None or kept[0] != start:
-        sessions: dict[str, tuple[str, int]] = {}
-        for earlier in tps[start : end - 1]:
-            current = sessions.get(earlier["channel"])
-            if current and earlier["event_time"] - current[1] <= rules.session_ms:
-                sessions[earlier["channel"]] = (current[0], earlier["event_time"])
-            else:
-                sessions[earlier["channel"]] = (earlier["event_id"], earlier["event_time"])
-        kept = customer.sessions = (start, sessions)
+        kept = customer.sessions = (start, {})
+        todo = tps[start:end]
+    else:
+        todo = [tp]
+    sessions = kept[1]
+    for each in todo:
+        current = sessions.get(each["channel"])
+        first = current[0] if current and each["event_time"] - current[1] <= rules.session_ms else each["event_id"]
+        sessions[each["channel"]] = (first, each["event_time"])
     channel = tp["channel"]
-    current = kept[1].get(channel)
-    first = current[0] if current and at - current[1] <= rules.session_ms else tp["event_id"]
-    kept[1][channel] = (first, at)
-    return jid, _session_id(customer.label, channel, first)
+    return jid, _session_id(customer.label, channel, sessions[channel][0])
 
 
 def _final_status(tps: list[dict[str, Any]], start: int, rules: Rules, watermark: int) -> tuple[str, str | None]:
