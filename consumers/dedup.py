@@ -33,8 +33,10 @@ class DedupWindow:
             return False
         self.seen[event_id] = self.next_segment
         self.pending.append(event_id)
-        self.pending_max = max(self.pending_max, event_time)
-        self.max_time = max(self.max_time, event_time)
+        if event_time > self.pending_max:  # not max(): this runs for every event
+            self.pending_max = event_time
+            if event_time > self.max_time:  # noqa: PLR1730 (a call to max costs more, per event)
+                self.max_time = event_time
         return True
 
     def seal(self) -> tuple[list[tuple[int, tuple[int, list[str]]]], list[int]]:

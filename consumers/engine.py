@@ -29,13 +29,14 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
 
 from consumers import journey as jl
 from consumers.dedup import DedupWindow
-from consumers.identity import Decision, Ident, IdentityGraph, customer_label, event_identifiers, strongest
+from consumers.identity import Decision, Ident, IdentityGraph, customer_label, event_identifiers
 from consumers.records import JourneyWriter, StitchedWriter, compact, link_record, pack, unpack
 from journeys.settings import StitcherSettings
 from producers.deadletter import dead_letter
@@ -78,6 +79,7 @@ class Sealed(NamedTuple):
         )
 
 
+@lru_cache(maxsize=1 << 17)  # asked once per event; a look-up costs a third of the crc32 and its string
 def partition_for(root: Ident, partitions: int) -> int:
     """The repartition (and changelog) partition of a canonical customer: stable across processes."""
     return zlib.crc32(f"{root[0]}:{root[1]}".encode()) % partitions
@@ -166,7 +168,7 @@ class JourneyTask:
             if self.lagging.get(s, False) or now - self.heard.get(s, 0.0) < idle_after_s
         ]
         self.clock_from_max = not active
-        clock = min(active) if active else max([self.max_time, *self.sources.values()])
+        clock = min(active) if active else max(self.max_time, max(self.sources.values(), default=0))
         if clock > self.last_clock:
             self.last_clock = clock
             self.meta_changed = True
@@ -259,11 +261,20 @@ class Engine:
         if len(idents) > 1:
             kind = event["event_type"]
             source = kind if kind in ("identify", "alias") else "event"
-            for decision in self.graph.observe(idents, explicit=kind == "alias"):
+            for decision in self.graph.observe(idents, explicit=kind == "alias", real=real):
                 self._publish(decision, source=source, event_id=event["event_id"], observed_ms=event["event_time"])
-        root = self.graph.find(strongest(real)) if real else _unidentified(event)
-        header = {"k": "e", "r": root, "tp": compact(event, late=False)}
-        self._deliver(partition_for(root, self.partitions), header, value)
+        # event_identifiers lists one identifier per type, strongest type first: real[0] is strongest(real)
+        root = self.graph.find(real[0]) if real else _unidentified(event)
+        tp = compact(event, late=False)
+        target = partition_for(root, self.partitions)
+        task = self.tasks.get(target)
+        if task is None:
+            self.batches.setdefault(target, []).append(({"k": "e", "r": root, "tp": tp}, value))
+            return
+        # Ours: applied at once (see _deliver); root is canonical, the graph has just been asked.
+        task.last_input_wall = time.monotonic()
+        self._now_ms = self.clock()
+        self._apply(task, root, tp, value, None)
 
     def _deliver(self, target: int, header: dict[str, Any], raw: bytes) -> None:
         """An entry for journey partition ``target``: applied at once when this process owns it,
@@ -364,14 +375,21 @@ class Engine:
         if header["k"] == "t":
             self._absorb(task, root, jl.Customer.from_state(header["state"]))
             return
-        tp = header["tp"]
-        if tp["event_time"] > task.max_time:
-            task.max_time = tp["event_time"]
+        self._apply(task, root, header["tp"], raw, header.get("late"))
+
+    def _apply(self, task: JourneyTask, root: Ident, tp: dict[str, Any], raw: bytes, late: bool | None) -> None:
+        """Add one event (its compact touchpoint ``tp``) to canonical customer ``root``'s journeys.
+        ``late``: as judged where the event was routed from, or ``None`` to judge it here."""
+        event_time = tp["event_time"]
+        if event_time > task.max_time:
+            task.max_time = event_time
             task.meta_changed = True
             if task.clock_from_max:
                 task.watermark = None
         watermark = self._cached_watermark(task)
-        tp["late"] = header["late"] if "late" in header else tp["event_time"] < watermark
+        if late is None:
+            late = event_time < watermark
+        tp["late"] = late
         customer = task.customers.get(root)
         if customer is None:
             customer = task.customers[root] = jl.Customer(customer_label(root))
@@ -379,18 +397,19 @@ class Engine:
         if located is None:
             self.stats.duplicates += 1
             return
-        self.stats.late += tp["late"]
+        stats = self.stats
+        stats.late += late
+        stats.stitched += 1
         task.changed.add(root)
         self._schedule(task, root, customer)
-        journey_id, session_id = located
-        self.stats.stitched += 1
         if self.settings.emit_stitched:
+            journey_id, session_id = located
             body = self.stitched.touchpoint(
                 raw,
                 customer_id=customer.label,
                 journey_id=journey_id,
                 session_id=session_id,
-                late=tp["late"],
+                late=late,
                 now_ms=self._now_ms,
             )
             pending = task.stitched.get(customer.label)

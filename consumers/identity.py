@@ -79,6 +79,10 @@ class IdentityGraph:
     decided: set[str] = field(default_factory=set)
     refusals: dict[Ident, int] = field(default_factory=dict)
     blocked: set[Ident] = field(default_factory=set)
+    # (left, right) pairs whose link id is in ``decided``: an event repeating a known pair (an
+    # app's device id with its customer id, on every event) is one set look-up instead of the
+    # link id's sha256 (~1.5 us). ``decided`` only grows, so a pair found here stays decided.
+    known_pairs: set[tuple[Ident, Ident]] = field(default_factory=set)
 
     def is_placeholder(self, ident: Ident) -> bool:
         return ident[1].strip().lower() in self.placeholders
@@ -104,13 +108,15 @@ class IdentityGraph:
             self.members[ident] = [ident]
             self.counts[ident] = {ident[0]: 1}
 
-    def observe(self, idents: list[Ident], *, explicit: bool) -> list[Decision]:
+    def observe(self, idents: list[Ident], *, explicit: bool, real: list[Ident] | None = None) -> list[Decision]:
         """Link the identifiers of one event, strongest first; return the new decisions.
 
         A link decided before (same link id) is not decided again, so an event repeating a
-        known pair costs a set look-up and publishes nothing.
+        known pair costs a set look-up and publishes nothing. ``real``: ``idents`` without
+        placeholders, when the caller has it already.
         """
-        real = [i for i in idents if not self.is_placeholder(i)]
+        if real is None:
+            real = [i for i in idents if not self.is_placeholder(i)]
         decisions: list[Decision] = []
         if real:
             for ident in idents:
@@ -127,19 +133,29 @@ class IdentityGraph:
                 decisions.append(decision)
         return decisions
 
-    def _decide(self, left: Ident, right: Ident, reason: str) -> Decision | None:
+    def _known(self, left: Ident, right: Ident) -> str | None:
+        """The link id of a pair not decided yet (and now marked decided); ``None`` for a known one."""
+        pair = (left, right)
+        if pair in self.known_pairs:
+            return None
+        self.known_pairs.add(pair)
         link_id = link_id_for(left[0], left[1], right[0], right[1])
         if link_id in self.decided:
             return None
         self.decided.add(link_id)
+        return link_id
+
+    def _decide(self, left: Ident, right: Ident, reason: str) -> Decision | None:
+        link_id = self._known(left, right)
+        if link_id is None:
+            return None
         return Decision(link_id, "refused", left, right, None, reason)
 
     def link(self, left: Ident, right: Ident, *, explicit: bool) -> Decision | None:
         """Try to link two identifiers; ``None`` when this pair was decided before."""
-        link_id = link_id_for(left[0], left[1], right[0], right[1])
-        if link_id in self.decided:
+        link_id = self._known(left, right)
+        if link_id is None:
             return None
-        self.decided.add(link_id)
         self._add(left)
         self._add(right)
         for ident in (left, right):

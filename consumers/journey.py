@@ -173,6 +173,17 @@ def segment(tps: list[dict[str, Any]], rules: Rules, watermark: int) -> list[Seg
     return segments
 
 
+def _cut(customer: Customer, rules: Rules, watermark: int) -> list[Segment]:
+    """:func:`segment` of the customer's touchpoints, from the kept cut when there is one: its
+    cuts depend on the touchpoints alone, only the last journey's status on the watermark."""
+    kept = customer.segments
+    if not kept:
+        return segment(customer.tps, rules, watermark)
+    last = kept[-1]
+    # not [*kept[:-1], ...]: Cython (journeys/native.py) cannot compile a starred item in a list display
+    return kept[:-1] + [Segment(last.start, last.end, *_final_status(customer.tps, last.start, rules, watermark))]  # noqa: RUF005
+
+
 def _signature(tps: list[dict[str, Any]], seg: Segment) -> list[Any]:
     late = sum(1 for tp in tps[seg.start : seg.end] if tp["late"])
     return [seg.end - seg.start, tps[seg.start]["event_id"], tps[seg.end - 1]["event_id"], seg.status, late]
@@ -231,8 +242,14 @@ def _append(
         _update_meta(customer, segments[-1])
         start = end - 1
         segments.append(Segment(start, end, *_final_status(tps, start, rules, watermark)))
+    elif tp["event_type"] in rules.terminal:  # _final_status, inlined: it runs for every event
+        segments[-1] = Segment(start, end, "closed", "outcome")
+    elif watermark - at > rules.inactivity_ms:
+        segments[-1] = Segment(start, end, "closed", "inactivity")
+    elif watermark - tps[start]["event_time"] > rules.max_ms:
+        segments[-1] = Segment(start, end, "closed", "max_length")
     else:
-        segments[-1] = Segment(start, end, *_final_status(tps, start, rules, watermark))
+        segments[-1] = Segment(start, end, "open", None)
     jid, meta = _update_meta(customer, segments[-1])
     meta["told"] = True  # a stitched touchpoint names it: never drop it silently
     # The session: each channel's latest one in the last journey, kept (not state) as
@@ -323,11 +340,15 @@ def _locate(customer: Customer, segments: list[Segment], index: int, rules: Rule
 
 def insert(customer: Customer, tp: dict[str, Any], rules: Rules, watermark: int) -> tuple[str, str] | None:
     """Add one touchpoint; return its (journey id, session id), or ``None`` for a duplicate."""
-    key = _sort_key(tp)
     tps = customer.tps
     lo, hi = 0, len(tps)
-    if tps and _sort_key(tps[-1]) < key:  # most events come in order: after the last one
-        lo = hi
+    if tps:  # most events come in order: after the last one
+        last, at = tps[-1], tp["event_time"]
+        if last["event_time"] < at or (last["event_time"] == at and last["event_id"] < tp["event_id"]):
+            if customer.segments:
+                return _append(customer, customer.segments, tp, rules, watermark)
+            lo = hi
+    key = _sort_key(tp)
     while lo < hi:  # bisect on (event_time, event_id)
         mid = (lo + hi) // 2
         if _sort_key(tps[mid]) < key:
@@ -441,8 +462,7 @@ def journey_records(
     if not customer.dirty:
         return []
     segments = {
-        journey_id(customer.label, customer.tps[s.start]["event_id"]): s
-        for s in segment(customer.tps, rules, watermark)
+        journey_id(customer.label, customer.tps[s.start]["event_id"]): s for s in _cut(customer, rules, watermark)
     }
     records = []
     for jid in sorted(customer.dirty):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -94,6 +95,7 @@ def unpack(data: bytes) -> Iterator[tuple[dict[str, Any], bytes]]:
         offset += raw_len
 
 
+@lru_cache(maxsize=1 << 16)  # customer, journey and session ids: each repeats for many touchpoints
 def _string(value: str) -> bytes:
     data = value.encode()
     return avro_long(len(data)) + data
@@ -109,20 +111,23 @@ class StitchedWriter:
         self._batch = serde.codec("StitchedBatch")
         single = serde.settings.wire_format == "single-object"
         self._raw_header = SINGLE_OBJECT_MAGIC + self._events.current.fingerprint if single else None
+        self._now = (-1, b"")  # the last stitched_time and its encoding: touchpoints of one ms share it
 
     def touchpoint(
         self, raw: bytes, *, customer_id: str, journey_id: str, session_id: str, late: bool, now_ms: int
     ) -> bytes:
         """The Avro body (no frame) of one StitchedTouchpoint."""
-        if self._raw_header is not None and raw[:10] == self._raw_header:
+        if self._raw_header is not None and raw.startswith(self._raw_header):
+            if self._now[0] != now_ms:
+                self._now = (now_ms, avro_long(now_ms))
             return b"".join(
                 (
-                    raw[10:],
+                    memoryview(raw)[10:],  # no copy of the body before the join's
                     _string(customer_id),
                     _string(journey_id),
                     _string(session_id),
                     b"\x01" if late else b"\x00",
-                    avro_long(now_ms),
+                    self._now[1],
                 )
             )
         record = {
