@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint stack-up stack-down clean
+.PHONY: install native demo test lint stack-up stack-down clean
 
 install: $(VENV)/.installed
 
@@ -21,10 +21,18 @@ $(VENV)/.installed: pyproject.toml
 		|| $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-demo: install
+# The compiled modules (journeys/native.py) again after an edit or a checkout: Cython and the C
+# compiler redo only what changed. Until then the guard in journeys/native.py runs the source.
+native: $(VENV)/.native
+
+$(VENV)/.native: $(VENV)/.installed setup.py $(wildcard consumers/*.py journeys/*.py schemas/*.py)
+	$(BIN)/python setup.py --quiet build_ext --inplace
+	touch $@
+
+demo: native
 	$(BIN)/journeys demo
 
-lint: install
+lint: native
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -32,10 +40,10 @@ lint: install
 test: lint
 	$(BIN)/pytest
 
-stack-up: install
+stack-up: native
 	$(BIN)/journeys stack up
 
-stack-down: install
+stack-down: native
 	$(BIN)/journeys stack down
 
 clean: stack-down

@@ -270,6 +270,11 @@ def main() -> None:
         stream = events(args.events, args.customers)
         encoded = [(identity_key(e), codec.encode(e)) for e in stream]
         print(f"stitcher benchmark: {args.events:,} events of {args.customers:,} customers, 8 partitions")
+        import consumers.runner  # noqa: F401  (loads the compiled modules there are)
+        from journeys import native
+
+        compiled = native.compiled()
+        print(f"  compiled modules (journeys/native.py): {sum(compiled.values())} of {len(native.COMPILED)}")
         if not args.latency_only:
             throughput(base, admin, created, encoded)
             if args.instances > 1:

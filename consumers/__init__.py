@@ -9,6 +9,7 @@ See docs/architecture.md for the guarantees; :mod:`consumers.engine` for the log
 
 from __future__ import annotations
 
+import journeys  # noqa: F401  (first: its guard keeps a stale compiled module from loading, journeys/native.py)
 from consumers.api import run
 
 __all__ = ["run"]

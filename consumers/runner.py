@@ -31,7 +31,7 @@ import orjson
 
 from consumers.commit import Checkpointer, FencedError
 from consumers.engine import Engine, wall_ms
-from journeys import record_reader
+from journeys import native, record_reader
 from journeys.errors import ConfigurationError, TransientError
 from journeys.gc_tuning import tuned_gc
 from journeys.settings import Settings
@@ -159,6 +159,12 @@ class Stitcher:
     def run(self) -> RunStats:
         """Run until stopped (or idle, with ``until_idle_s``); restart on a fenced transaction."""
         started = time.monotonic()
+        compiled = native.compiled()
+        slow = sorted(name for name, fast in compiled.items() if not fast)
+        if slow:  # the stitcher runs ~1.3x slower on the sources (journeys/native.py says why)
+            log.warning("instance %d: running as plain Python: %s (run `make native`)", self.instance, ", ".join(slow))
+        else:
+            log.info("instance %d: running the compiled modules (%d, journeys/native.py)", self.instance, len(compiled))
         with tuned_gc(self.settings.stitcher.gc_threshold):
             self._run_loop()
         self.stats.elapsed_s = time.monotonic() - started

@@ -6,7 +6,10 @@
 - ``schemas.catalog`` / ``schemas.compat`` / ``schemas.evolution``: schema files, fingerprints,
   released versions and the compatibility rules behind ``journeys schemas check``.
 
-Nothing is imported here, so ``import schemas.models`` does not pull in fastavro.
+Nothing is imported here but ``journeys`` (a few lines: its guard keeps a stale compiled
+``schemas.fastcodec`` from loading), so ``import schemas.models`` does not pull in fastavro.
 """
+
+import journeys  # noqa: F401
 
 __all__: list[str] = []
