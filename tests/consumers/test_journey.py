@@ -213,3 +213,29 @@ def test_an_appended_event_re_cuts_only_the_last_journey_with_the_same_result(
         if located and len(fast.dirty) > 1:
             jl.journey_records(fast, RULES, watermark, identifiers=[], now_ms=0)
             jl.journey_records(full, RULES, watermark, identifiers=[], now_ms=0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2000), st.sampled_from(_EVENT_TYPES), st.sampled_from(_CHANNELS)),
+        min_size=1,
+        max_size=3,
+    ),
+    st.integers(0, 3000),
+)
+def test_a_new_customers_first_event_is_cut_as_the_full_re_cut_cuts_it(
+    events: list[tuple[int, str, str]], watermark_s: int
+) -> None:
+    first, *more = [tp(i, t, kind, channel) for i, (t, kind, channel) in enumerate(events)]
+    watermark = watermark_s * SECOND
+    fast, full = jl.Customer("c1"), jl.Customer("c1")
+    located = jl.insert(fast, dict(first), RULES, watermark)  # jl._first
+    full.tps.append(dict(first))
+    expected = jl._locate(full, jl.refresh(full, RULES, watermark), 0, RULES)
+    full.metas[expected[0]]["told"] = True
+    assert located == expected
+    assert (fast.tps, fast.metas, fast.dirty, fast.segments) == (full.tps, full.metas, full.dirty, full.segments)
+    for event in more:  # what follows goes on from the kept cut and sessions as from a fresh one
+        assert jl.insert(fast, dict(event), RULES, watermark) == jl.insert(full, dict(event), RULES, watermark)
+        assert (fast.metas, fast.dirty, fast.segments) == (full.metas, full.dirty, full.segments)
