@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 # compiler redo only what changed. Until then the guard in journeys/native.py runs the source.
 native: $(VENV)/.native
 
-$(VENV)/.native: $(VENV)/.installed setup.py $(wildcard consumers/*.py journeys/*.py schemas/*.py)
+$(VENV)/.native: $(VENV)/.installed setup.py $(wildcard consumers/*.py journeys/*.py schemas/*.py */*.pxd)
 	$(BIN)/python setup.py --quiet build_ext --inplace
 	touch $@
 

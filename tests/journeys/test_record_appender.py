@@ -10,12 +10,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.partitioner.default import DefaultPartitioner
+from kafka.partitioner.default import murmur2 as kafka_murmur2
 from kafka.producer.producer_batch import ProducerBatch
 from kafka.record.memory_records import MemoryRecordsBuilder
 
-from journeys.record_appender import RecordAppender, SendAppender, _write, appender_for, supported
+from journeys.record_appender import RecordAppender, SendAppender, _write, appender_for, murmur2, supported
 from journeys.settings import KafkaSettings
 
 
@@ -258,3 +261,9 @@ def test_producers_it_cannot_drive_fall_back_to_send() -> None:
     assert double.sent == [("t", b"v")] and sink.ok == ["tag"]
     with pytest.raises(TypeError, match=r"kafka-python 3\.0"):
         RecordAppender(double)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.binary(max_size=64))
+def test_murmur2_is_kafka_pythons(key: bytes) -> None:
+    assert murmur2(key) == kafka_murmur2(key)
