@@ -109,8 +109,9 @@ class Checkpointer:
                     group = groups[(topic, partition)] = []
                 group.append((out.key, out.value, None))
             for (topic, partition), records in groups.items():
-                appender.append_records(topic, partition, records, self)
+                appender.append_records(topic, partition, records, self, wake=False)
                 self.sent += len(records)
+            appender.wakeup()  # once for every partition's records
         except KafkaError as exc:
             self._abort()
             raise FencedError(f"sending to Kafka failed ({exc}); restoring state from the changelog") from exc

@@ -190,6 +190,7 @@ class RecordAppender:
         self._keys: dict[tuple[str, bytes], int] = {}
         self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._wake_pending = False
 
     # -- partitions -------------------------------------------------------------------------
 
@@ -278,9 +279,13 @@ class RecordAppender:
         partition: int | None,
         records: Sequence[tuple[bytes | None, bytes | None, Any]],
         sink: DeliverySink,
+        *,
+        wake: bool = True,
     ) -> None:
         """``(key, value, tag)`` records of one partition, in order, under the partition's lock
-        (``partition=None``: each record where ``append`` would put it)."""
+        (``partition=None``: each record where ``append`` would put it). ``wake=False`` leaves
+        the sender's wake-up to :meth:`wakeup`: one for many partitions' records instead of one
+        per batch opened (each a socket write; the stitcher's commit opens dozens)."""
         if partition is None:
             for key, value, tag in records:
                 self.append(topic, key, value, sink, tag)
@@ -306,7 +311,7 @@ class RecordAppender:
         # Wake the sender only when a batch is opened or filled: kafka-python's send wakes it on
         # every record while more than one batch waits, and each wake-up is a socket write that
         # gives the GIL away.
-        wake = False
+        wake_up = False
         accumulator._appends_in_progress.increment()
         try:
             with lock:
@@ -320,16 +325,25 @@ class RecordAppender:
                         batch = self._new_batch(tp, now)
                         dq.append(batch)
                         accumulator._incomplete.add(batch)
-                        wake = wake or len(dq) == 1
+                        wake_up = wake_up or len(dq) == 1
                     written = _write(batch, records, index, timestamp, now=now, sink=sink)
                     if written == 0:  # full: the next record starts a new batch
                         batch = None
-                        wake = True
+                        wake_up = True
                         continue
                     index += written
         finally:
             accumulator._appends_in_progress.decrement()
-        if wake:
+        if wake_up:
+            if wake:
+                self._sender.wakeup()
+            else:
+                self._wake_pending = True
+
+    def wakeup(self) -> None:
+        """Wake the sender for the batches that ``append_records(wake=False)`` opened or filled."""
+        if self._wake_pending:
+            self._wake_pending = False
             self._sender.wakeup()
 
     def _new_batch(self, tp: Any, now: float) -> Any:
@@ -439,9 +453,14 @@ class SendAppender:
         partition: int | None,
         records: Sequence[tuple[bytes | None, bytes | None, Any]],
         sink: DeliverySink,
+        *,
+        wake: bool = True,
     ) -> None:
-        for key, value, tag in records:
+        for key, value, tag in records:  # send() wakes the sender as it sees fit
             self.append(topic, key, value, sink, tag, partition=partition)
+
+    def wakeup(self) -> None:
+        """Nothing to do: ``send`` woke the sender."""
 
     def append_many(
         self, topic: str, records: Iterable[tuple[int, bytes | None, bytes | None, Any]], sink: Any
