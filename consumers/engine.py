@@ -497,10 +497,13 @@ class Engine:
                     horizon = max(self.rules.inactivity_ms, self.rules.retention_ms)
                     heapq.heappush(task.deadlines, (max(ended + horizon + 1, watermark + 1), root))
 
-    def _emit(self, task: JourneyTask, root: Ident, customer: jl.Customer) -> None:
+    def _emit(self, task: JourneyTask, root: Ident, customer: jl.Customer, only: set[str] | None = None) -> None:
         identifiers = [{"type": t, "value": v} for t, v in self.graph.identifiers(root)[:MAX_LISTED_IDENTIFIERS]]
         watermark = self._watermark(task)
-        for record in jl.journey_records(customer, self.rules, watermark, identifiers=identifiers, now_ms=self.clock()):
+        records = jl.journey_records(
+            customer, self.rules, watermark, identifiers=identifiers, now_ms=self.clock(), only=only
+        )
+        for record in records:
             meta = customer.metas.get(record["journey_id"])
             if meta is not None:
                 meta["open"] = record["status"] == "open"
@@ -562,11 +565,18 @@ class Engine:
                 # closes within it goes out once, closed, instead of open and then closed (in a
                 # backlog most do; their touchpoints went out stitched anyway).
                 window = task.emitted.setdefault(root, now)
-                if flush or customer.urgent() or now - window >= throttle:
+                if flush or now - window >= throttle:
                     self._emit(task, root, customer)
                     task.emitted[root] = now
                     task.throttled.pop(root, None)
-                else:
+                    continue
+                # Merged and closed journeys now, the rest when the window ends: a merge no longer
+                # re-emits the winner's journey at once (in bench/stitch.py, where most people's
+                # anonymous journeys merge, that was ~40% of the journey records and their cost).
+                urgent = customer.urgent()
+                if urgent:
+                    self._emit(task, root, customer, only=urgent)
+                if customer.dirty:
                     task.throttled.setdefault(root, window + throttle)
         for task, root in self._due_updates(now, flush=flush):
             customer = task.customers.get(root)

@@ -119,22 +119,23 @@ class Customer:
     def from_state(cls, data: dict[str, Any]) -> Customer:
         return cls(data["label"], data["tps"], data["metas"], set(data.get("dirty") or ()))
 
-    def urgent(self) -> bool:
-        """A dirty journey that merged or changed status: emitted without throttling.
+    def urgent(self) -> set[str]:
+        """The dirty journeys that merged or changed status: emitted without throttling.
 
         A new journey is throttled like a growing one: its touchpoints already went out
-        (stitched) with its id, and many anonymous journeys merge within seconds.
+        (stitched) with its id, and many anonymous journeys merge within seconds. So is the
+        journey another one merged into: it only grew.
         """
-        for jid in self.dirty:
-            meta = self.metas.get(jid)
-            if meta is None or meta["into"] is not None:
-                return True
-            # A journey never emitted counts as open: opening is not a status change (else every
-            # new journey skips the throttle, and a backlog emits thousands per commit, each again
-            # when it closes moments later).
-            if meta["sig"] is not None and meta["sig"][3] != meta.get("st", "open"):
-                return True
-        return False
+        # A journey never emitted counts as open: opening is not a status change (else every new
+        # journey skips the throttle, and a backlog emits thousands per commit, each again when
+        # it closes moments later).
+        return {
+            jid
+            for jid in self.dirty
+            if (meta := self.metas.get(jid)) is None
+            or meta["into"] is not None
+            or (meta["sig"] is not None and meta["sig"][3] != meta.get("st", "open"))
+        }
 
 
 # Every event re-derives its journey's and session's ids; a hash costs ~2.5 us, a look-up ~0.2 us.
@@ -469,15 +470,18 @@ def journey_records(
     *,
     identifiers: list[dict[str, str]],
     now_ms: int,
+    only: set[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Journey records (the contract's dicts) of every dirty journey; bumps their versions."""
-    if not customer.dirty:
+    """Journey records (the contract's dicts) of every dirty journey, or of the dirty ones in
+    ``only``; bumps their versions."""
+    chosen = customer.dirty if only is None else customer.dirty & only
+    if not chosen:
         return []
     segments = {
         journey_id(customer.label, customer.tps[s.start]["event_id"]): s for s in _cut(customer, rules, watermark)
     }
     records = []
-    for jid in sorted(customer.dirty):
+    for jid in sorted(chosen):
         meta = customer.metas.get(jid)
         if meta is None:
             continue
@@ -517,7 +521,10 @@ def journey_records(
             records[-1]["kind"],
         )
         meta["st"] = seg.status
-    customer.dirty.clear()
+    if only is None:
+        customer.dirty.clear()
+    else:
+        customer.dirty -= chosen
     return records
 
 
