@@ -22,13 +22,19 @@ Usage::
     data = touchpoints.encode(event_dict)
     event = touchpoints.decode(data)
     model = serde.decode_model(TouchpointEvent, data)
+
+A reader that needs a few fields of each record asks once for a projected decode function,
+which skips the other fields instead of building them (see :meth:`RecordCodec.projected`)::
+
+    decode = touchpoints.projected({"event_id": None, "channel": None, "context": {"country"}})
+    event = decode(data)  # event["context"]["country"]; other fields may be absent
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, TypeVar
 
@@ -40,7 +46,15 @@ from schemas import catalog
 from schemas.catalog import SchemaVersion
 from schemas.diagnose import failing_decode_field, failing_encode_field
 from schemas.exceptions import DecodeError, EncodeError
-from schemas.fastcodec import CompiledCodec, compile_codec
+from schemas.fastcodec import (
+    CompiledCodec,
+    CompiledProjection,
+    FrozenProjection,
+    Projection,
+    compile_codec,
+    compile_projection,
+    freeze_projection,
+)
 from schemas.models import AvroModel
 
 __all__ = [
@@ -103,6 +117,8 @@ class RecordCodec:
         )
         # Readers by frame key (fingerprint or schema id): (writer schema, reader schema or None).
         self._readers: dict[bytes | int, tuple[Any, Any]] = {}
+        # Projected decode functions by projection (see projected()).
+        self._projections: dict[FrozenProjection, Callable[[bytes], dict[str, Any]]] = {}
 
     def _make_header(self) -> bytes:
         if self.wire_format == "single-object":
@@ -174,6 +190,51 @@ class RecordCodec:
             )
         return record
 
+    def projected(self, fields: Projection) -> Callable[[bytes], dict[str, Any]]:
+        """A decode function for readers that use only ``fields`` of each record.
+
+        ``fields`` maps each wanted field to ``None`` (its whole value) or, for a record-valued
+        field, to the names of the sub-fields wanted: ``{"event_id": None, "context": {"country"}}``.
+        A message framed with the current schema (the case in which :meth:`decode` takes its
+        generated fast path) is read by generated code that skips the other fields without
+        building them: the result holds the wanted fields only, valued as ``decode`` values them,
+        with a record field as a dict of its wanted sub-fields. Any other message (an older
+        writer version, an error, bytes left after the record) goes through ``decode``: the
+        result is then the full record, a superset, and errors are its ``DecodeError``. So read
+        the wanted fields by name and never rely on the others being absent.
+
+        Compiled on the first call per projection and kept (call it once, keep the function).
+        Raises ``ValueError`` when a name is not a field of the current schema.
+        """
+        key = freeze_projection(fields)
+        found = self._projections.get(key)
+        if found is None:
+            # Two threads may both compile a new projection; either result is correct.
+            found = self._projections[key] = self._projected(_projection(self._current, self._plain, key))
+        return found
+
+    def _projected(self, compiled: CompiledProjection | None) -> Callable[[bytes], dict[str, Any]]:
+        header = self._header
+        decode = self.decode
+        if compiled is None or self._compiled is None or not header:
+            return decode  # decode has no fast path either
+        project = compiled.decode
+        start = len(header)
+
+        def decode_projected(data: bytes) -> dict[str, Any]:
+            # decode's fast-path test. Its second one (the parsed frame's key is the current schema's)
+            # holds for the same messages: the header is that key's frame.
+            if data[:start] == header:
+                try:
+                    record, end = project(data, start)
+                    if end == len(data):
+                        return record
+                except Exception:  # decode below reads it again and explains what is wrong
+                    pass
+            return decode(data)
+
+        return decode_projected
+
     def encode_model(self, model: AvroModel) -> bytes:
         return self.encode(model.to_avro())
 
@@ -233,6 +294,15 @@ def _compiled_for(schema_json: str, plain_timestamps: bool) -> CompiledCodec | N
 
 def _compiled(version: SchemaVersion, plain_timestamps: bool) -> CompiledCodec | None:
     return _compiled_for(json.dumps(version.schema, sort_keys=True), plain_timestamps)
+
+
+@cache
+def _projection_for(schema_json: str, plain_timestamps: bool, fields: FrozenProjection) -> CompiledProjection | None:
+    return compile_projection(json.loads(schema_json), dict(fields), plain_timestamps=plain_timestamps)
+
+
+def _projection(version: SchemaVersion, plain_timestamps: bool, fields: FrozenProjection) -> CompiledProjection | None:
+    return _projection_for(json.dumps(version.schema, sort_keys=True), plain_timestamps, fields)
 
 
 def _parsed(version: SchemaVersion, plain_timestamps: bool) -> Any:

@@ -23,12 +23,13 @@ _TIMES = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1
 )
 
 
-def _strategy(node: Any, named: dict[str, Any]) -> st.SearchStrategy[Any]:
+def avro_values(node: Any, named: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Any value of the Avro type ``node`` (named types need explicit namespaces); test_projection uses it too."""
     if isinstance(node, list):
-        return st.one_of(*[_strategy(branch, named) for branch in node])
+        return st.one_of(*[avro_values(branch, named) for branch in node])
     if isinstance(node, str):
         if node in named:
-            return _strategy(named[node], named)
+            return avro_values(named[node], named)
         return {
             "null": st.none(),
             "boolean": st.booleans(),
@@ -41,7 +42,7 @@ def _strategy(node: Any, named: dict[str, Any]) -> st.SearchStrategy[Any]:
         }[node]
     kind = node["type"]
     if isinstance(kind, dict | list):
-        return _strategy(kind, named)
+        return avro_values(kind, named)
     if node.get("logicalType") == "timestamp-millis":
         return _TIMES
     if kind == "enum":
@@ -49,12 +50,12 @@ def _strategy(node: Any, named: dict[str, Any]) -> st.SearchStrategy[Any]:
         return st.sampled_from(node["symbols"])
     if kind == "record":
         named[node["name"]] = named[f"{node.get('namespace', catalog.NAMESPACE)}.{node['name']}"] = node
-        return st.fixed_dictionaries({f["name"]: _strategy(f["type"], named) for f in node["fields"]})
+        return st.fixed_dictionaries({f["name"]: avro_values(f["type"], named) for f in node["fields"]})
     if kind == "array":
-        return st.lists(_strategy(node["items"], named), max_size=3)
+        return st.lists(avro_values(node["items"], named), max_size=3)
     if kind == "map":
-        return st.dictionaries(st.text(max_size=8), _strategy(node["values"], named), max_size=3)
-    return _strategy(kind, named)
+        return st.dictionaries(st.text(max_size=8), avro_values(node["values"], named), max_size=3)
+    return avro_values(kind, named)
 
 
 def _fastavro_bytes(schema: Any, record: dict[str, Any]) -> bytes:
@@ -73,7 +74,7 @@ def test_generated_codec_matches_fastavro_byte_for_byte(name: str, plain: bool) 
     reader = parse_schema(catalog.for_reading(schema, plain_timestamps=plain))
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(_strategy(schema, {}))
+    @given(avro_values(schema, {}))
     def check(record: dict[str, Any]) -> None:
         expected = _fastavro_bytes(writer, record)
         assert compiled.encode(record) == expected
