@@ -320,11 +320,24 @@ class _Generator:
             n = self.fresh("n")
             end = f"p + {n}"
             convert = f"b[p:{end}].decode()" if kind == "string" else f"bytes(b[p:{end}])"
-            return [*self.read_long(n, indent), f"{indent}{target} = {convert}", f"{indent}p += {n}"]
+            # A negative length would move p back: a corrupt map or array then looped forever.
+            return [
+                *self.read_long(n, indent),
+                f"{indent}if {n} < 0:",
+                f"{indent}    raise ValueError('negative length')",
+                f"{indent}{target} = {convert}",
+                f"{indent}p += {n}",
+            ]
         if kind == "enum":
             symbols = self.constant("sym", tuple(node["symbols"]))
             n = self.fresh("n")
-            return [*self.read_long(n, indent), f"{indent}{target} = {symbols}[{n}]"]
+            # Not a negative index: Python would read it from the end of the symbols.
+            return [
+                *self.read_long(n, indent),
+                f"{indent}if {n} < 0:",
+                f"{indent}    raise ValueError('enum index out of range')",
+                f"{indent}{target} = {symbols}[{n}]",
+            ]
         if kind == "record":
             fn = self.record_reader(node)
             return [f"{indent}{target}, p = {fn}(b, p)"]

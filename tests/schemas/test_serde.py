@@ -202,3 +202,21 @@ def test_ids_table_covers_every_released_version() -> None:
 
 def test_now_constant_is_aware() -> None:
     assert NOW.tzinfo is UTC and isinstance(NOW, datetime)
+
+
+def test_a_negative_length_in_a_corrupt_message_is_a_decode_error_not_a_hang() -> None:
+    data = encode_touchpoint(touchpoint() | {"properties": {}})
+    assert data.endswith(b"\x00")  # the empty properties map
+    # one entry: key "", then a value whose length reads -3 (it moved the reader back, for ever)
+    with pytest.raises(DecodeError):
+        decode_touchpoint(data[:-1] + b"\x02\x00\x05")
+
+
+def test_a_negative_enum_index_is_an_error_not_the_last_symbol() -> None:
+    from schemas.fastcodec import compile_codec
+
+    schema = {"type": "record", "name": "R", "fields": [{"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["a", "b"]}}]}  # fmt: skip
+    codec = compile_codec(schema)
+    assert codec is not None and codec.decode(b"\x02", 0) == ({"e": "b"}, 1)
+    with pytest.raises(ValueError, match="enum index"):
+        codec.decode(b"\x01", 0)  # -1
