@@ -37,7 +37,7 @@ import orjson
 from consumers import journey as jl
 from consumers.dedup import DedupWindow
 from consumers.identity import Decision, Ident, IdentityGraph, customer_label, event_identifiers
-from consumers.records import JourneyWriter, StitchedWriter, compact, link_record, pack, unpack
+from consumers.records import TOUCHPOINT_FIELDS, JourneyWriter, StitchedWriter, compact, link_record, pack, unpack
 from journeys.settings import StitcherSettings
 from producers.deadletter import dead_letter
 from schemas.exceptions import DecodeError
@@ -208,7 +208,9 @@ class Engine:
             placeholders=frozenset(v.strip().lower() for v in stitcher.placeholder_ids),
             supernode_refusals=stitcher.supernode_refusals,
         )
-        self.events = serde.codec("TouchpointEvent")
+        # The fields the stitcher uses, decoded without the rest (a message of another schema
+        # version, or a broken one, goes through the full decode and its DecodeError)
+        self.decode_event = serde.codec("TouchpointEvent").projected(TOUCHPOINT_FIELDS)
         self.journey_codec = JourneyWriter(serde)
         self.link_codec = serde.codec("IdentityLink")
         self.dead_codec = serde.codec("DeadLetter")
@@ -249,7 +251,7 @@ class Engine:
     def on_raw(self, partition: int, offset: int, value: bytes) -> None:
         self.stats.consumed += 1
         try:
-            event = self.events.decode(value)
+            event = self.decode_event(value)
         except DecodeError as exc:
             self._dead_letter(partition, offset, value, exc)
             return

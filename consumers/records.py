@@ -26,9 +26,10 @@ from typing import Any
 import orjson
 
 from schemas.fastcodec import avro_long
+from schemas.models import IDENTIFIER_FIELDS
 from schemas.serde import SINGLE_OBJECT_MAGIC, Serde
 
-__all__ = ["StitchedWriter", "compact", "link_record", "pack", "stitched_touchpoints", "unpack"]
+__all__ = ["TOUCHPOINT_FIELDS", "StitchedWriter", "compact", "link_record", "pack", "stitched_touchpoints", "unpack"]
 
 _LEN = struct.Struct(">II")
 # A StitchedBatch message stays below this (the stitched topic keeps the broker's 1 MiB record limit).
@@ -71,6 +72,13 @@ _OPTIONAL = (
     "survey_kind",
     "survey_score",
 )
+
+# What the stitcher reads of a TouchpointEvent (compact() and identity.event_identifiers): it
+# decodes only these (RecordCodec.projected), ~30% less decode time for bench/stitch.py's events.
+TOUCHPOINT_FIELDS: dict[str, frozenset[str] | None] = {
+    **dict.fromkeys(("event_id", "event_time", "channel", "event_type", *_OPTIONAL, *IDENTIFIER_FIELDS)),
+    "context": frozenset({"country"}),
+}
 
 
 def pack(entries: list[tuple[dict[str, Any], bytes]]) -> bytes:
