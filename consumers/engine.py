@@ -263,7 +263,7 @@ class Engine:
         if len(idents) > 1:
             kind = event["event_type"]
             source = kind if kind in ("identify", "alias") else "event"
-            for decision in self.graph.observe(idents, explicit=kind == "alias", real=real):
+            for decision in self.graph.observe(idents, explicit=kind == "alias", real=real, ranked=True):
                 self._publish(decision, source=source, event_id=event["event_id"], observed_ms=event["event_time"])
         # event_identifiers lists one identifier per type, strongest type first: real[0] is strongest(real)
         root = self.graph.find(real[0]) if real else _unidentified(event)

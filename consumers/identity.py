@@ -108,17 +108,20 @@ class IdentityGraph:
             self.members[ident] = [ident]
             self.counts[ident] = {ident[0]: 1}
 
-    def observe(self, idents: list[Ident], *, explicit: bool, real: list[Ident] | None = None) -> list[Decision]:
+    def observe(
+        self, idents: list[Ident], *, explicit: bool, real: list[Ident] | None = None, ranked: bool = False
+    ) -> list[Decision]:
         """Link the identifiers of one event, strongest first; return the new decisions.
 
         A link decided before (same link id) is not decided again, so an event repeating a
         known pair costs a set look-up and publishes nothing. ``real``: ``idents`` without
-        placeholders, when the caller has it already.
+        placeholders, when the caller has it already; ``ranked``: they are in rank order, one
+        per type (as :func:`event_identifiers` lists them), so the strongest is the first.
         """
         if real is None:
             real = [i for i in idents if not self.is_placeholder(i)]
         decisions: list[Decision] = []
-        if real:
+        if real and len(real) < len(idents):  # placeholders among them
             for ident in idents:
                 if self.is_placeholder(ident):
                     found = self._decide(real[0], ident, "placeholder value never links")
@@ -126,8 +129,12 @@ class IdentityGraph:
                         decisions.append(found)
         if len(real) < 2:
             return decisions
-        anchor = strongest(real)
-        for other in sorted((i for i in real if i != anchor), key=lambda i: (RANK[i[0]], i[1])):
+        if not ranked:
+            real = sorted(real, key=lambda i: (RANK[i[0]], i[1]))
+        anchor = real[0]
+        for other in real[1:]:
+            if other == anchor:
+                continue
             decision = self.link(anchor, other, explicit=explicit)
             if decision is not None:
                 decisions.append(decision)
