@@ -320,14 +320,7 @@ class _Generator:
             n = self.fresh("n")
             end = f"p + {n}"
             convert = f"b[p:{end}].decode()" if kind == "string" else f"bytes(b[p:{end}])"
-            # A negative length would move p back: a corrupt map or array then looped forever.
-            return [
-                *self.read_long(n, indent),
-                f"{indent}if {n} < 0:",
-                f"{indent}    raise ValueError('negative length')",
-                f"{indent}{target} = {convert}",
-                f"{indent}p += {n}",
-            ]
+            return [*self.read_length(n, indent), f"{indent}{target} = {convert}", f"{indent}p += {n}"]
         if kind == "enum":
             symbols = self.constant("sym", tuple(node["symbols"]))
             n = self.fresh("n")
@@ -344,6 +337,11 @@ class _Generator:
         if kind in ("array", "map"):
             return self.read_blocks(node, target, indent)
         raise _UnsupportedError(str(kind))
+
+    def read_length(self, n: str, indent: str) -> list[str]:
+        """A string's or bytes' length into ``n``. Not a negative one: it would move p back, and a
+        corrupt map or array then re-read the same bytes for ever."""
+        return [*self.read_long(n, indent), f"{indent}if {n} < 0:", f"{indent}    raise ValueError('negative length')"]
 
     def read_long(self, target: str, indent: str) -> list[str]:
         # One byte covers 0..63 and -64..-1, so most lengths, indexes and flags skip the call.
@@ -470,13 +468,7 @@ class _Generator:
             return [f"{indent}p += 4"]
         if kind in ("string", "bytes"):
             n = self.fresh("n")
-            # a negative length would move p back, and a block loop could then re-read the same bytes forever
-            return [
-                *self.read_long(n, indent),
-                f"{indent}if {n} < 0:",
-                f"{indent}    raise ValueError('negative length')",
-                f"{indent}p += {n}",
-            ]
+            return [*self.read_length(n, indent), f"{indent}p += {n}"]
         if kind == "enum":
             n = self.fresh("n")
             return [
