@@ -47,4 +47,5 @@ stack-down: native
 	$(BIN)/journeys stack down
 
 clean: stack-down
-	rm -rf data $(VENV)
+	rm -rf data $(VENV) build
+	rm -f consumers/*.c consumers/*.so journeys/*.c journeys/*.so schemas/*.c schemas/*.so
