@@ -386,17 +386,25 @@ class _Generator:
             body = self.read("string", key, inner) + body + [f"{inner}{target}[{key}] = {item}"]
         else:
             body = [*body, f"{inner}{target}.append({item})"]
+        size = self.read_long(self.fresh("size"), indent)
         return [
             f"{indent}{target} = {{}}" if is_map else f"{indent}{target} = []",
+            *self.blocks(count, size, indent),
+            *body,
+        ]
+
+    def blocks(self, count: str, size: list[str], indent: str) -> list[str]:
+        """The loop over an array's or map's blocks, down to the loop over one block's items;
+        ``size`` reads or skips the byte size that follows a negative count."""
+        return [
             f"{indent}while True:",
             *[f"    {line}" for line in self.read_long(count, indent)],
             f"{indent}    if {count} == 0:",
             f"{indent}        break",
             f"{indent}    if {count} < 0:  # a negative count is followed by the block's size in bytes",
             f"{indent}        {count} = -{count}",
-            *[f"        {line}" for line in self.read_long(self.fresh("size"), indent)],
+            *[f"        {line}" for line in size],
             f"{indent}    for _ in range({count}):",
-            *body,
         ]
 
     def record_reader(self, node: dict[str, Any]) -> str:
@@ -491,17 +499,7 @@ class _Generator:
             body = self.skip(node["items"], inner)
         # A negative count's block size would allow one jump over the block, but the items are walked
         # as the full decoder walks them: their indexes get checked and both end at the same byte.
-        return [
-            f"{indent}while True:",
-            *[f"    {line}" for line in self.read_long(count, indent)],
-            f"{indent}    if {count} == 0:",
-            f"{indent}        break",
-            f"{indent}    if {count} < 0:  # a negative count is followed by the block's size in bytes",
-            f"{indent}        {count} = -{count}",
-            *[f"        {line}" for line in self.skip("long", indent)],
-            f"{indent}    for _ in range({count}):",
-            *(body or [f"{inner}pass"]),
-        ]
+        return [*self.blocks(count, self.skip("long", indent), indent), *(body or [f"{inner}pass"])]
 
 
 def _namespace(gen: _Generator) -> dict[str, Any]:
