@@ -21,18 +21,19 @@ $(VENV)/.installed: pyproject.toml
 		|| $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# The compiled modules (journeys/native.py) again after an edit or a checkout: Cython and the C
-# compiler redo only what changed. Until then the guard in journeys/native.py runs the source.
+# Opt-in: the stitcher's modules compiled (journeys/native.py, setup.py says why it is not the
+# default); again after an edit or a checkout, Cython and the C compiler redo only what changed.
+# Until then the guard in journeys/native.py runs the source.
 native: $(VENV)/.native
 
 $(VENV)/.native: $(VENV)/.installed setup.py $(wildcard consumers/*.py journeys/*.py schemas/*.py */*.pxd)
-	$(BIN)/python setup.py --quiet build_ext --inplace
+	JOURNEYS_COMPILE=1 $(BIN)/python setup.py --quiet build_ext --inplace
 	touch $@
 
-demo: native
+demo: install
 	$(BIN)/journeys demo
 
-lint: native
+lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -40,10 +41,10 @@ lint: native
 test: lint
 	$(BIN)/pytest
 
-stack-up: native
+stack-up: install
 	$(BIN)/journeys stack up
 
-stack-down: native
+stack-down: install
 	$(BIN)/journeys stack down
 
 clean: stack-down

@@ -1,17 +1,18 @@
 """The stitcher's hot modules, compiled with Cython, and the guard that never runs a stale build.
 
 The modules in :data:`COMPILED` stay plain Python: they are the source, they are what mypy,
-ruff and a reader see, and they run as they are wherever no compiled build exists. ``setup.py``
-compiles them unchanged (Cython, pure Python mode) into extension modules beside their
-sources when the package is installed (``make install``, ``pip install -e .``); Python then
-imports the extension instead of the source. The stitcher runs ~1.2-1.5x faster compiled (the
-engine alone 40-42 -> 34-35 us per event; one stitcher process ~15k -> ~19k ev/s here, see
-docs/benchmarks.md), with the same behaviour: the whole test suite runs against the build.
+ruff and a reader see, and they run as they are wherever no compiled build exists. With
+``JOURNEYS_COMPILE=1`` (``make native``), ``setup.py`` compiles them unchanged (Cython, pure
+Python mode) into extension modules beside their sources; Python then imports the extension
+instead of the source. The stitcher runs ~1.2-1.5x faster compiled (the engine alone 42-43 ->
+32-33 us per event; one stitcher process ~15k -> ~19k ev/s here, see docs/benchmarks.md).
+It is opt-in for now: compiled, the three-instance crash test lost stitched touchpoints in 2
+of ~11 runs on 2026-12-04 (none as plain Python), and exactly-once comes first.
 
 An extension built from an older source would run old code after an edit or a checkout. So
 :func:`guard` (installed by ``import journeys``, before any of these modules can be imported)
 loads the Python source instead of an extension that is older than its source, and says so
-once; ``make native`` (and so ``make test`` and ``make demo``) rebuilds what changed.
+once; ``make native`` rebuilds what changed.
 """
 
 from __future__ import annotations
@@ -66,8 +67,7 @@ class _FreshOnly(importlib.abc.MetaPathFinder):
         if not stale:
             return spec
         log.warning(
-            "%s: the compiled module is older than %s, so the source runs (slower); "
-            "run `make native` (or `pip install -e .`) to rebuild it",
+            "%s: the compiled module is older than %s, so the source runs (slower); run `make native` to rebuild it",
             fullname,
             source,
         )
