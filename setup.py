@@ -1,7 +1,8 @@
-"""Builds the compiled modules (journeys/native.py lists them and says why); everything else
-about the package is in pyproject.toml.
+"""Builds the compiled modules (journeys/native.py lists them and says why) when
+``JOURNEYS_COMPILE=1`` (``make native``); everything else about the package is in pyproject.toml.
 
-Without Cython or a C compiler the package installs as plain Python and runs the same, slower.
+Without that, or without Cython or a C compiler, the package installs as plain Python and runs
+the same, slower.
 """
 
 from __future__ import annotations

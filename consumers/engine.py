@@ -274,8 +274,7 @@ class Engine:
             self.batches.setdefault(target, []).append(({"k": "e", "r": root, "tp": tp}, value))
             return
         # Ours: applied at once (see _deliver); root is canonical, the graph has just been asked.
-        task.last_input_wall = time.monotonic()
-        self._now_ms = self.clock()
+        self._arrived(task)
         self._apply(task, root, tp, value, None)
 
     def _deliver(self, target: int, header: dict[str, Any], raw: bytes) -> None:
@@ -292,9 +291,13 @@ class Engine:
         if task is None:
             self.batches.setdefault(target, []).append((header, raw))
             return
+        self._arrived(task)
+        self._on_entry(task, header, raw)
+
+    def _arrived(self, task: JourneyTask) -> None:
+        """Input for ``task`` now: its idle clock starts again, and what it applies is stitched now."""
         task.last_input_wall = time.monotonic()
         self._now_ms = self.clock()
-        self._on_entry(task, header, raw)
 
     def _publish(self, decision: Decision, *, source: str, event_id: str | None, observed_ms: int) -> None:
         record = link_record(decision, source=source, event_id=event_id, observed_ms=observed_ms)
