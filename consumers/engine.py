@@ -219,6 +219,10 @@ class Engine:
         self.tasks: dict[int, JourneyTask] = {}
         self.batches: dict[int, list[tuple[dict[str, Any], bytes]]] = {}
         self.out: list[Output] = []
+        # The input offsets the changelog says this state reached, per (kind, partition), kind
+        # b"r" (raw) or b"j" (repartition): see offset_records and consumers.runner._restore.
+        self.restored_offsets: dict[tuple[bytes, int], int] = {}
+        self._written_offsets: dict[tuple[bytes, int], int] = {}
         self.stats = Stats()
         self.clock = wall_ms
         self._now_ms = 0
@@ -672,8 +676,26 @@ class Engine:
                 due = heapq.nsmallest(budget, due)
         return [(self.tasks[partition], root) for _, partition, root in due]
 
+    def offset_records(self, offsets: dict[tuple[bytes, int], int]) -> list[Output]:
+        """Changelog records of the input offsets this commit reaches, for the partitions whose
+        offset moved: ``o:r`` (raw partition p) and ``o:j`` (repartition partition p), each in
+        changelog partition p. They commit with the offsets and the state, so a restore can tell
+        whether the changelog it read already holds the transaction that committed the offsets
+        (its markers reach the changelog's partitions a little after the commit returns)."""
+        out = []
+        for (kind, partition), offset in offsets.items():
+            if self._written_offsets.get((kind, partition)) != offset:
+                self._written_offsets[(kind, partition)] = offset
+                out.append(Output("changelog", b"o:" + kind, b"%d" % offset, partition))
+        return out
+
     def restore(self, partition: int, key: bytes, value: bytes | None) -> None:
         """Apply one changelog record (latest wins; ``None`` is a tombstone)."""
+        if key.startswith(b"o:"):
+            if value is not None:
+                offset = self.restored_offsets[(key[2:], partition)] = int(value)
+                self._written_offsets[(key[2:], partition)] = offset
+            return
         if key.startswith(b"d:"):
             router = self.routers.get(partition)
             if router is not None:

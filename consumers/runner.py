@@ -47,6 +47,9 @@ log = logging.getLogger("journeys.stitcher")
 UNSTABLE_REJOIN_MIN_S = 15.0
 # Restarts after a fenced or failed transaction before giving up.
 MAX_RESTARTS = 20
+# How long a restore waits for the changelog to show the transaction that committed the group's
+# offsets: longer than the transaction timeout (60 s), after which the broker resolves any.
+SETTLE_TIMEOUT_S = 90.0
 
 
 def status_dir(settings: Settings) -> Path:
@@ -92,6 +95,8 @@ class Stitcher:
             "changelog": t.name(t.state_changelog),
             "deadletter": t.name(t.deadletter),
         }
+        # The changelog's name for each input topic's offsets (Engine.offset_records).
+        self._kinds = {self.topics["raw"]: b"r", self.topics["repartition"]: b"j"}
         self.stats = RunStats(instance=instance)
         self.stopping = False
         self._serde = Serde(settings.serde, plain_timestamps=True)
@@ -354,9 +359,13 @@ class Stitcher:
         self._catch_up(identity, [identity_tp], lambda m: engine.on_identity(link_codec.decode(m.value)))
         engine.out = []  # replayed decisions are already published
         assigned = consumer.assignment()
-        self._restore(engine, assigned)
+        # The committed offsets first: read_committed, the fetch waits until no transaction that
+        # commits offsets of these partitions is still pending (KIP-447). The changelog is read
+        # after, up to the state of those offsets (see _restore).
+        offsets = {tp: consumer.committed(tp) for tp in assigned}
+        self._restore(engine, assigned, offsets)
         for tp in assigned:
-            committed = consumer.committed(tp)
+            committed = offsets[tp]
             if committed is None:
                 consumer.seek_to_beginning(tp)
             else:
@@ -395,12 +404,17 @@ class Stitcher:
         checkpointer.wait()  # the previous commit first: its failure restores state instead
         # Commit positions, not last offset + 1: a position past transaction markers and
         # aborted records lets "committed == end offset" mean caught up.
+        positions = {}
         for tp in consumer.assignment():
-            checkpointer.offsets[tp] = consumer.position(tp)
+            checkpointer.offsets[tp] = positions[(self._kinds[tp.topic], tp.partition)] = consumer.position(tp)
+
+        def checkpoint() -> list[Any]:
+            return engine.checkpoint(flush=flush) + engine.offset_records(positions)
+
         if wait:
-            checkpointer.commit(lambda: engine.checkpoint(flush=flush))
+            checkpointer.commit(checkpoint)
         else:
-            checkpointer.commit_async(lambda: engine.checkpoint(flush=flush))
+            checkpointer.commit_async(checkpoint)
 
     def _catch_up(self, reader: Any, partitions: list[Any], apply: Any) -> int:
         """Read ``partitions`` up to their current end (committed records only)."""
@@ -413,7 +427,7 @@ class Stitcher:
                     count += 1
         return count
 
-    def _restore(self, engine: Engine, assigned: Any) -> None:
+    def _restore(self, engine: Engine, assigned: Any, offsets: dict[Any, int | None]) -> None:
         from kafka import TopicPartition
 
         started = time.monotonic()
@@ -431,7 +445,9 @@ class Stitcher:
             reader.assign(partitions)
             for tp in partitions:
                 reader.seek_to_beginning(tp)
-            records = self._catch_up(reader, partitions, lambda m: engine.restore(m.partition, m.key, m.value))
+            apply = lambda m: engine.restore(m.partition, m.key, m.value)  # noqa: E731
+            records = self._catch_up(reader, partitions, apply)
+            records += self._settle(reader, engine, offsets, apply)
         finally:
             reader.close()
         engine.finish_restore(raw)
@@ -449,6 +465,48 @@ class Stitcher:
             sorted(tasks),
             elapsed,
         )
+
+    def _settle(self, reader: Any, engine: Engine, offsets: dict[Any, int | None], apply: Any) -> int:
+        """Read on until the changelog holds the state of the committed ``offsets``.
+
+        The transaction that committed them wrote the changelog too, but its markers reach the
+        changelog's partitions a little after the commit returned: read up to the stable end
+        at that moment, a new owner would resume after the input with a state that misses its
+        effects. Each commit records its offsets in the changelog (Engine.offset_records);
+        until the restored ones match, the rest is on its way. A changelog with nothing left
+        to read that still disagrees had its offsets moved by hand (or predates the records,
+        written since 2026-12-04): the offsets win, with a warning.
+        """
+        from kafka import TopicPartition
+
+        def behind() -> list[Any]:
+            late = []
+            for tp, committed in offsets.items():
+                restored = engine.restored_offsets.get((self._kinds[tp.topic], tp.partition))
+                if committed is not None and (restored is None or restored < committed):
+                    late.append(tp)
+            return late
+
+        count = 0
+        deadline = time.monotonic() + SETTLE_TIMEOUT_S
+        waiting = behind()
+        while waiting:
+            changelog = [TopicPartition(self.topics["changelog"], tp.partition) for tp in waiting]
+            pending = [tp for tp in changelog if (high := reader.highwater(tp)) is None or reader.position(tp) < high]
+            if not pending or time.monotonic() > deadline:
+                log.warning(
+                    "instance %d: the changelog holds the state of older offsets than the group's for %s; "
+                    "continuing from the group's offsets (were they moved by hand?)",
+                    self.instance,
+                    sorted(f"{tp.topic}[{tp.partition}]" for tp in waiting),
+                )
+                break
+            for messages in reader.poll(timeout_ms=100, max_records=50_000).values():
+                for message in messages:
+                    apply(message)
+                    count += 1
+            waiting = behind()
+        return count
 
     def _caught_up(self, consumer: Any) -> bool:
         from kafka import TopicPartition

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -47,23 +48,41 @@ def produce(settings: Settings, events: Iterable[dict[str, Any]], *, raw: list[t
     return n
 
 
-def read_topic(settings: Settings, name: str, codec_name: str, *, timeout_ms: int = 1500) -> list[dict[str, Any]]:
-    """Every committed record of a pipeline topic, decoded."""
-    from kafka import KafkaConsumer
+def read_topic(settings: Settings, name: str, codec_name: str, *, timeout_s: float = 90.0) -> list[dict[str, Any]]:
+    """Every committed record of a pipeline topic, decoded, in partition order.
+
+    Reads each partition up to its high watermark, not until a quiet moment: the markers of a
+    transaction that just committed reach the partitions a little after the commit returns,
+    and a reader that stopped after a silence (it used to) could miss them. A transaction
+    still open after ``timeout_s`` (a zombie nobody aborted) fails the test by name.
+    """
+    from kafka import KafkaConsumer, TopicPartition
 
     codec = Serde(settings.serde, plain_timestamps=True).codec(codec_name)
-    consumer = KafkaConsumer(
-        settings.topics.name(name),
-        **settings.kafka.client_config(),
-        group_id=None,
-        isolation_level="read_committed",
-        auto_offset_reset="earliest",
-        consumer_timeout_ms=timeout_ms,
-    )
+    topic = settings.topics.name(name)
+    ends_reader = KafkaConsumer(**settings.kafka.client_config(), group_id=None)  # read_uncommitted: the HW
+    consumer = KafkaConsumer(**settings.kafka.client_config(), group_id=None, isolation_level="read_committed")
     try:
-        return [codec.decode(m.value) for m in consumer]
+        partitions = [TopicPartition(topic, p) for p in sorted(ends_reader.partitions_for_topic(topic) or ())]
+        ends = ends_reader.end_offsets(partitions)
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        values: dict[Any, list[bytes]] = {tp: [] for tp in partitions}
+        deadline = time.monotonic() + timeout_s
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            if time.monotonic() > deadline:
+                stuck = [
+                    f"{tp.partition}: {consumer.position(tp)} < {ends[tp]}"
+                    for tp in partitions
+                    if consumer.position(tp) < ends[tp]
+                ]
+                raise AssertionError(f"{topic}: an open transaction holds partitions {stuck} after {timeout_s} s")
+            for tp, messages in consumer.poll(timeout_ms=200).items():
+                values[tp].extend(m.value for m in messages)
+        return [codec.decode(v) for tp in partitions for v in values[tp]]
     finally:
         consumer.close()
+        ends_reader.close()
 
 
 def read_stitched(settings: Settings) -> list[dict[str, Any]]:

@@ -300,3 +300,18 @@ def test_a_commit_rewrites_only_the_newest_touchpoints_of_a_long_history() -> No
     written = [o for o in e.checkpoint() if o.topic == "changelog" and o.key and o.key.startswith((b"c:", b"p:"))]
     assert [o.key[:2] for o in written if o.key] == [b"c:"]  # the sealed parts stay as they were
     assert len(orjson.loads(written[0].value or b"")["tps"]) <= SEALED_PART_TOUCHPOINTS + 1
+
+
+def test_offset_records_name_each_moved_offset_once_and_restore_reads_them_back() -> None:
+    e = engine()
+    first = e.offset_records({(b"r", 1): 10, (b"j", 1): 3})
+    assert [(o.topic, o.key, o.value, o.partition) for o in first] == [
+        ("changelog", b"o:r", b"10", 1),
+        ("changelog", b"o:j", b"3", 1),
+    ]
+    assert [o.value for o in e.offset_records({(b"r", 1): 12, (b"j", 1): 3})] == [b"12"]  # only what moved
+    restored = engine()
+    for out in [*first, *e.offset_records({(b"r", 1): 15})]:
+        restored.restore(out.partition or 0, out.key or b"", out.value)
+    assert restored.restored_offsets == {(b"r", 1): 15, (b"j", 1): 3}
+    assert restored.offset_records({(b"r", 1): 15, (b"j", 1): 3}) == []  # nothing moved since the restore

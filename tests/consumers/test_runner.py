@@ -134,3 +134,50 @@ def test_quiet_customer_journey_closes_on_the_wall_clock(stitch_settings: Callab
     stitcher.stop()
     thread.join(30)
     assert closed and closed[0]["close_reason"] == "inactivity"
+
+
+def test_a_restore_waits_for_the_changelog_of_a_commit_still_landing(
+    stitch_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The previous owner's last transaction committed the group's offsets, but its markers have
+    not reached the changelog yet: the restore must read on until its state is there, not resume
+    after the input with a state that misses it (consumers.runner.Stitcher._settle)."""
+    from kafka import KafkaProducer, TopicPartition
+
+    from consumers.engine import Engine
+    from schemas.serde import Serde
+
+    settings = stitch_settings()
+    stitcher = Stitcher(settings)
+    raw = TopicPartition(settings.topics.name(settings.topics.raw), 1)
+    changelog = settings.topics.name(settings.topics.state_changelog)
+    producer = KafkaProducer(
+        **settings.kafka.client_config(), transactional_id=f"{settings.stitcher.group_id}-previous-owner"
+    )
+    producer.init_transactions()
+    producer.begin_transaction()
+    producer.send(changelog, key=b"o:r", value=b"40", partition=1)
+    producer.flush()  # written, invisible to read_committed readers until the commit
+
+    def commit_later() -> None:
+        time.sleep(1.5)
+        producer.commit_transaction()
+
+    def restored(committed: int) -> tuple[int | None, float]:
+        engine = Engine(settings.stitcher, Serde(settings.serde, plain_timestamps=True), partitions=4)
+        started = time.monotonic()
+        stitcher._restore(engine, {raw}, {raw: committed})
+        return engine.restored_offsets.get((b"r", 1)), time.monotonic() - started
+
+    committer = threading.Thread(target=commit_later)
+    committer.start()
+    try:
+        offset, waited = restored(40)
+    finally:
+        committer.join()
+        producer.close()
+    assert offset == 40 and waited >= 1.0
+    # Offsets moved past the state by hand: nothing is on its way, so the offsets win, with a warning.
+    offset, _ = restored(90)
+    assert offset == 40
+    assert "older offsets than the group's" in caplog.text
