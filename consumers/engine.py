@@ -135,7 +135,8 @@ class JourneyTask:
     # customer -> start of its throttle window: its last emission, or when it was first seen (monotonic)
     emitted: dict[Ident, float] = field(default_factory=dict)
     # customer label -> StitchedTouchpoint bodies of this commit: one StitchedBatch each at the commit
-    stitched: dict[str, list[bytes]] = field(default_factory=dict)
+    # customer label -> (raw event, journey id, session id, late, stitched ms) since the last commit
+    stitched: dict[str, list[tuple[bytes, str, str, bool, int]]] = field(default_factory=dict)
     watermark: int | None = None  # within one repartition message; None when it must be recomputed
     clock_from_max: bool = True  # the last clock() followed max_time (no raw partition was active)
     throttled: dict[Ident, float] = field(default_factory=dict)  # customer -> when its update is due
@@ -412,19 +413,11 @@ class Engine:
         task.changed.add(root)
         self._schedule(task, root, customer)
         if self.settings.emit_stitched:
-            journey_id, session_id = located
-            body = self.stitched.touchpoint(
-                raw,
-                customer_id=customer.label,
-                journey_id=journey_id,
-                session_id=session_id,
-                late=late,
-                now_ms=self._now_ms,
-            )
+            # The StitchedTouchpoint's bytes are built at the commit, a customer's at once (StitchedWriter.batches_of).
             pending = task.stitched.get(customer.label)
             if pending is None:
                 pending = task.stitched[customer.label] = []
-            pending.append(body)
+            pending.append((raw, located[0], located[1], late, self._now_ms))
 
     def _schedule(self, task: JourneyTask, root: Ident, customer: jl.Customer) -> None:
         if customer.tps:
@@ -561,9 +554,9 @@ class Engine:
         now = time.monotonic()
         throttle = self.settings.journey_update_interval_s
         for task in self.tasks.values():
-            for label, bodies in task.stitched.items():
+            for label, entries in task.stitched.items():
                 key = label.encode()
-                for value in self.stitched.batches(bodies):
+                for value in self.stitched.batches_of(label, entries):
                     self.out.append(Output("stitched", key, value))
             task.stitched = {}
             for root in task.changed:

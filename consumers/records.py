@@ -148,6 +148,54 @@ class StitchedWriter:
         }
         return self._stitched.encode(record)[len(self._stitched.header) :]
 
+    def batches_of(self, customer_id: str, entries: list[tuple[bytes, str, str, bool, int]]) -> list[bytes]:
+        """StitchedBatch messages of one customer's ``(raw, journey id, session id, late,
+        stitched ms)`` entries, in order: the same bytes as :meth:`touchpoint` of each and
+        :meth:`batches`, with one join per message instead of one more per touchpoint (the
+        stitcher keeps entries while it processes and builds the messages at its commit)."""
+        if self._raw_header is None:
+            return self.batches(
+                [
+                    self.touchpoint(raw, customer_id=customer_id, journey_id=j, session_id=s, late=late, now_ms=now)
+                    for raw, j, s, late, now in entries
+                ]
+            )
+        header, prefix = self._raw_header, self._batch.header
+        if not prefix:  # an unreleased schema in the confluent format: encode() explains
+            self._batch.encode({"touchpoints": []})
+        customer = _string(customer_id)
+        out: list[bytes] = []
+        parts: list[Any] = []
+        count = size = 0
+        now_ms, now = -1, b""
+        for raw, journey, session, late, stitched_ms in entries:
+            if raw.startswith(header):
+                if stitched_ms != now_ms:
+                    now_ms, now = stitched_ms, avro_long(stitched_ms)
+                journey_bytes, session_bytes = _string(journey), _string(session)
+                body: tuple[Any, ...] = (
+                    memoryview(raw)[10:],
+                    customer,
+                    journey_bytes,
+                    session_bytes,
+                    b"\x01" if late else b"\x00",
+                    now,
+                )
+                length = len(raw) - 9 + len(customer) + len(journey_bytes) + len(session_bytes) + len(now)
+            else:
+                one = self.touchpoint(
+                    raw, customer_id=customer_id, journey_id=journey, session_id=session, late=late, now_ms=stitched_ms
+                )
+                body, length = (one,), len(one)
+            if size + length > STITCHED_MESSAGE_BYTES and count:
+                out.append(b"".join((prefix, avro_long(count), *parts, b"\x00")))
+                parts, count, size = [], 0, 0
+            parts.extend(body)
+            count += 1
+            size += length
+        out.append(b"".join((prefix, avro_long(count), *parts, b"\x00")))
+        return out
+
     def batches(self, bodies: list[bytes]) -> list[bytes]:
         """StitchedBatch messages of the given StitchedTouchpoint bodies, in order, each under
         STITCHED_MESSAGE_BYTES (a customer's backfill must not exceed the topic's record limit)."""

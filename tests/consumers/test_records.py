@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from consumers.records import STITCHED_MESSAGE_BYTES, JourneyWriter, StitchedWriter, pack, stitched_touchpoints, unpack
 from journeys.settings import SerdeSettings
 from schemas.serde import Serde
@@ -100,3 +102,26 @@ def test_journey_touchpoints_carry_every_field_of_the_contract() -> None:
     )
     (touchpoint,) = jl._body(customer, jl.Segment(0, 1, "open", None), rules)["touchpoints"]
     assert list(touchpoint) == [f["name"] for f in catalog.expanded("JourneyTouchpoint")["fields"]]
+
+
+@pytest.mark.parametrize("wire_format", ["single-object", "confluent"])
+def test_batches_of_entries_are_the_bytes_of_touchpoint_and_batches(wire_format: str) -> None:
+    serde = Serde(SerdeSettings(wire_format=wire_format), plain_timestamps=True)
+    codec = serde.codec("TouchpointEvent")
+    writer = StitchedWriter(serde)
+    entries = [
+        (
+            codec.encode({**_event(), "page": "p" * size}),
+            f"j{i % 3}",
+            f"s{i % 5}",
+            i % 4 == 0,
+            1_700_000_000_000 + i // 7,
+        )
+        for i, size in enumerate([10, 3000, 0, 70_000] * 20)
+    ]
+    bodies = [
+        writer.touchpoint(raw, customer_id="cust-ü", journey_id=j, session_id=s, late=late, now_ms=now)
+        for raw, j, s, late, now in entries
+    ]
+    assert writer.batches_of("cust-ü", entries) == writer.batches(bodies)
+    assert len(writer.batches_of("cust-ü", entries)) > 1  # 80 touchpoints, ~1.4 MB: cut under the limit
