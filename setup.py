@@ -1,5 +1,5 @@
 """Builds the compiled modules (journeys/native.py lists them and says why) when
-``JOURNEYS_COMPILE=1`` (``make native``); everything else about the package is in pyproject.toml.
+``JOURNEYS_COMPILE=1`` (``make install`` sets it); everything else about the package is in pyproject.toml.
 
 Without that, or without Cython or a C compiler, the package installs as plain Python and runs
 the same, slower.
@@ -49,10 +49,8 @@ class OptionalBuildExt(build_ext):
 
 
 def _extensions() -> list[Any]:
-    # Opt-in (`make native` sets it): with the compiled modules, the three-instance crash test
-    # (tests/consumers/test_crash.py) lost stitched touchpoints in 2 of ~11 runs on 2026-12-04,
-    # and none in the runs of the same code as plain Python. Until that is understood, the
-    # default install runs the sources.
+    # `make install` (and `make native`) set it. A plain `pip install` builds no extension, so an
+    # install that cannot compile (no C compiler) needs nothing special.
     if os.environ.get("JOURNEYS_COMPILE") != "1":
         return []
     try:

@@ -166,7 +166,7 @@ class Stitcher:
         started = time.monotonic()
         compiled = native.compiled()
         slow = sorted(name for name, fast in compiled.items() if not fast)
-        if slow:  # the default (setup.py says why); `make native` compiles them, ~1.3x faster
+        if slow:  # no C compiler at install, or a source edited since: `make native` compiles them, ~1.4x faster
             log.info(
                 "instance %d: running as plain Python (%d modules; see journeys/native.py)", self.instance, len(slow)
             )

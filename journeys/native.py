@@ -2,12 +2,14 @@
 
 The modules in :data:`COMPILED` stay plain Python: they are the source, they are what mypy,
 ruff and a reader see, and they run as they are wherever no compiled build exists. With
-``JOURNEYS_COMPILE=1`` (``make native``), ``setup.py`` compiles them unchanged (Cython, pure
-Python mode) into extension modules beside their sources; Python then imports the extension
-instead of the source. The stitcher runs ~1.2-1.5x faster compiled (the engine alone 42-43 ->
-32-33 us per event; one stitcher process ~15k -> ~19k ev/s here, see docs/benchmarks.md).
-It is opt-in for now: compiled, the three-instance crash test lost stitched touchpoints in 2
-of ~11 runs on 2026-12-04 (none as plain Python), and exactly-once comes first.
+``JOURNEYS_COMPILE=1`` (``make install`` and ``make native``), ``setup.py`` compiles them unchanged
+(Cython, pure Python mode) into extension modules beside their sources; Python then imports the
+extension instead of the source. The stitcher runs ~1.2-1.5x faster compiled (see
+docs/benchmarks.md). Compiling was opt-in for a few hours on 2026-12-04, after the
+three-instance crash test lost stitched touchpoints in 2 of ~11 compiled runs; two races
+were found and fixed since (a restore could miss the last transaction's changelog, and the
+tests' reader stopped after 1.5 s of silence), and the test has passed every run since
+(docs/benchmarks.md).
 
 An extension built from an older source would run old code after an edit or a checkout. So
 :func:`guard` (installed by ``import journeys``, before any of these modules can be imported)
