@@ -503,7 +503,7 @@ class Engine:
         identifiers = [{"type": t, "value": v} for t, v in self.graph.identifiers(root)[:MAX_LISTED_IDENTIFIERS]]
         watermark = self._watermark(task)
         records = jl.journey_records(
-            customer, self.rules, watermark, identifiers=identifiers, now_ms=self.clock(), only=only
+            customer, self.rules, watermark, identifiers=identifiers, now_ms=self.clock(), only=only, pairs=True
         )
         for record in records:
             meta = customer.metas.get(record["journey_id"])

@@ -471,9 +471,11 @@ def journey_records(
     identifiers: list[dict[str, str]],
     now_ms: int,
     only: set[str] | None = None,
+    pairs: bool = False,
 ) -> list[dict[str, Any]]:
     """Journey records (the contract's dicts) of every dirty journey, or of the dirty ones in
-    ``only``; bumps their versions."""
+    ``only``; bumps their versions. ``pairs``: touchpoints as (compact touchpoint, session id),
+    for consumers.records.JourneyWriter (see _body)."""
     chosen = customer.dirty if only is None else customer.dirty & only
     if not chosen:
         return []
@@ -514,7 +516,7 @@ def journey_records(
                 }
             )
             continue
-        records.append(base | _body(customer, seg, rules))
+        records.append(base | _body(customer, seg, rules, pairs=pairs))
         meta["start"], meta["end"], meta["kind"] = (
             records[-1]["start_time"],
             records[-1]["end_time"],
@@ -528,10 +530,37 @@ def journey_records(
     return records
 
 
-def _body(customer: Customer, seg: Segment, rules: Rules) -> dict[str, Any]:
+def touchpoint_record(tp: dict[str, Any], session_id: str) -> dict[str, Any]:
+    """The contract's JourneyTouchpoint of a compact touchpoint."""
+    get = tp.get
+    return {  # the fields spelled out: a comprehension per touchpoint and emission cost ~2x
+        "event_id": tp["event_id"],
+        "event_time": tp["event_time"],
+        "channel": tp["channel"],
+        "event_type": tp["event_type"],
+        "session_id": session_id,
+        "late": tp["late"],
+        "page": get("page"),
+        "step": get("step"),
+        "intent": get("intent"),
+        "outcome": get("outcome"),
+        "error_code": get("error_code"),
+        "latency_ms": get("latency_ms"),
+        "duration_ms": get("duration_ms"),
+        "survey_kind": get("survey_kind"),
+        "survey_score": get("survey_score"),
+    }
+
+
+def _body(customer: Customer, seg: Segment, rules: Rules, *, pairs: bool = False) -> dict[str, Any]:
+    """A journey record's fields but its head; ``pairs``: touchpoints as (compact touchpoint,
+    session id) for consumers.records.JourneyWriter, which encodes each once and keeps its bytes,
+    instead of building every touchpoint's record at every emission."""
     tps = customer.tps[seg.start : seg.end]
     sessions: dict[str, tuple[str, int]] = {}  # channel -> (session id, last time)
-    out, channels, country = [], [], None
+    out: list[Any] = []
+    channels: list[str] = []
+    country = None
     for tp in tps:
         channel = tp["channel"]
         current = sessions.get(channel)
@@ -541,26 +570,7 @@ def _body(customer: Customer, seg: Segment, rules: Rules) -> dict[str, Any]:
                 channels.append(channel)
         sessions[channel] = (current[0], tp["event_time"])
         country = country or tp.get("country")
-        get = tp.get
-        out.append(  # TP_FIELDS spelled out: a comprehension per touchpoint and emission cost ~2x
-            {
-                "event_id": tp["event_id"],
-                "event_time": tp["event_time"],
-                "channel": channel,
-                "event_type": tp["event_type"],
-                "session_id": current[0],
-                "late": tp["late"],
-                "page": get("page"),
-                "step": get("step"),
-                "intent": get("intent"),
-                "outcome": get("outcome"),
-                "error_code": get("error_code"),
-                "latency_ms": get("latency_ms"),
-                "duration_ms": get("duration_ms"),
-                "survey_kind": get("survey_kind"),
-                "survey_score": get("survey_score"),
-            }
-        )
+        out.append((tp, current[0]) if pairs else touchpoint_record(tp, current[0]))
     return {
         "kind": _kind(tps),
         "status": seg.status,

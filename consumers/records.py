@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from consumers.journey import touchpoint_record
 from schemas.fastcodec import avro_long
 from schemas.models import IDENTIFIER_FIELDS
 from schemas.serde import SINGLE_OBJECT_MAGIC, Serde
@@ -242,8 +243,10 @@ class JourneyWriter:
         self._cache: dict[tuple[str, str, bool], bytes] = {}
 
     def encode(self, record: Mapping[str, Any]) -> bytes:
+        """The Journey message of ``record``, whose touchpoints are the contract's dicts or
+        (compact touchpoint, session id) pairs (consumers.journey.journey_records ``pairs``)."""
         if self._parts is None:
-            return self._codec.encode(record)
+            return self._codec.encode(_with_records(record))
         head, item, tail = self._parts
         touchpoints = record["touchpoints"]
         try:
@@ -254,16 +257,34 @@ class JourneyWriter:
                     cache.clear()
                 out.append(avro_long(len(touchpoints)))
                 for tp in touchpoints:
-                    key = (tp["event_id"], tp["session_id"], tp["late"])
-                    data = cache.get(key)
-                    if data is None:
-                        data = cache[key] = item.encode(tp)
+                    if type(tp) is tuple:
+                        compact_tp, session_id = tp
+                        key = (compact_tp["event_id"], session_id, compact_tp["late"])
+                        data = cache.get(key)
+                        if data is None:
+                            data = cache[key] = item.encode(touchpoint_record(compact_tp, session_id))
+                    else:
+                        key = (tp["event_id"], tp["session_id"], tp["late"])
+                        data = cache.get(key)
+                        if data is None:
+                            data = cache[key] = item.encode(tp)
                     out.append(data)
             out.append(b"\x00")
             out.append(tail.encode(record))
         except Exception:  # the contract's codec explains what is wrong with the record
-            return self._codec.encode(record)
+            return self._codec.encode(_with_records(record))
         return b"".join(out)
+
+
+def _with_records(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``record`` with (compact touchpoint, session id) pairs made the contract's dicts."""
+    touchpoints = record.get("touchpoints") or []
+    if not any(type(tp) is tuple for tp in touchpoints):
+        return record
+    return {
+        **record,
+        "touchpoints": [touchpoint_record(*tp) if type(tp) is tuple else tp for tp in touchpoints],
+    }
 
 
 def _inline(field: dict[str, Any]) -> dict[str, Any]:

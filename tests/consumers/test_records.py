@@ -125,3 +125,33 @@ def test_batches_of_entries_are_the_bytes_of_touchpoint_and_batches(wire_format:
     ]
     assert writer.batches_of("cust-ü", entries) == writer.batches(bodies)
     assert len(writer.batches_of("cust-ü", entries)) > 1  # 80 touchpoints, ~1.4 MB: cut under the limit
+
+
+def test_journey_records_with_touchpoint_pairs_encode_to_the_same_bytes() -> None:
+    """The engine hands JourneyWriter (compact touchpoint, session id) pairs instead of the
+    contract's dicts: same message, with a cold and with a warm cache."""
+    from consumers import journey as jl
+
+    serde = Serde(SerdeSettings(), plain_timestamps=True)
+    rules = jl.Rules(inactivity_ms=10**9, session_ms=5, max_ms=10**9, max_touchpoints=100, terminal=frozenset())
+    tps = [
+        {
+            "event_id": f"e{i}",
+            "event_time": i * 3,
+            "channel": ("web", "app")[i % 2],
+            "event_type": "click",
+            "late": i == 2,
+        }
+        | ({"page": "/p", "survey_score": 4} if i % 3 == 0 else {})
+        for i in range(9)
+    ]
+    codec = serde.codec("Journey")
+    for warm in (JourneyWriter(serde), None):
+        customers = [jl.Customer("c", tps=list(tps)) for _ in range(2)]
+        for customer in customers:
+            jl.refresh(customer, rules, 0)
+        as_dicts = jl.journey_records(customers[0], rules, 0, identifiers=[], now_ms=7)
+        as_pairs = jl.journey_records(customers[1], rules, 0, identifiers=[], now_ms=7, pairs=True)
+        assert type(as_pairs[0]["touchpoints"][0]) is tuple
+        writer = warm or JourneyWriter(serde)
+        assert writer.encode(as_pairs[0]) == codec.encode(as_dicts[0]) == writer.encode(as_dicts[0])
