@@ -50,4 +50,4 @@ stack-down: install
 
 clean: stack-down
 	rm -rf data $(VENV) build
-	rm -f consumers/*.c consumers/*.so journeys/*.c journeys/*.so schemas/*.c schemas/*.so
+	rm -f consumers/*.c consumers/*.so journeys/*.c journeys/*.so schemas/*.c schemas/*.so schemas/_codecs_aot.py

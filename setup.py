@@ -48,6 +48,23 @@ class OptionalBuildExt(build_ext):
             print(f"journeys: {ext.name} not compiled ({exc}); its Python source runs instead")
 
 
+def _ahead_of_time_codecs() -> str | None:
+    """Writes schemas/_codecs_aot.py (python -m schemas.ahead: the stitcher's generated Avro
+    codecs, compiled beside the modules); ``None`` when the package's dependencies are not
+    installed yet (an isolated build) or the generation fails: those codecs are then exec'd."""
+    import subprocess
+    import sys
+
+    target = HERE / "schemas" / "_codecs_aot.py"
+    done = subprocess.run(
+        [sys.executable, "-m", "schemas.ahead", str(target)], cwd=HERE, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        print(f"journeys: the Avro codecs are not compiled ahead of time ({done.stderr.strip()[-300:]})")
+        return None
+    return "schemas/_codecs_aot.py"
+
+
 def _extensions() -> list[Any]:
     # `make install` (and `make native`) set it. A plain `pip install` builds no extension, so an
     # install that cannot compile (no C compiler) needs nothing special.
@@ -59,6 +76,9 @@ def _extensions() -> list[Any]:
         print("journeys: Cython is not installed; running as plain Python (slower)")
         return []
     sources = [name.replace(".", "/") + ".py" for name in _compiled_modules()]
+    aot = _ahead_of_time_codecs()
+    if aot:
+        sources.append(aot)
     try:
         # annotation_typing off: Cython would otherwise enforce annotations such as `data: bytes`
         # (a bytearray or memoryview raised TypeError where the source accepts it); the same

@@ -274,7 +274,12 @@ def main() -> None:
         from journeys import native
 
         compiled = native.compiled()
-        print(f"  compiled modules (journeys/native.py): {sum(compiled.values())} of {len(native.COMPILED)}")
+        from schemas import ahead, fastcodec
+
+        print(
+            f"  compiled modules (journeys/native.py): {sum(compiled.values())} of {len(native.COMPILED)}; "
+            f"Avro codecs compiled ahead of time (schemas/ahead.py): {len(fastcodec._ahead_of_time())} of {len(ahead.HOT)}"
+        )
         if not args.latency_only:
             throughput(base, admin, created, encoded)
             if args.instances > 1:

@@ -125,3 +125,35 @@ def test_a_naive_datetime_is_still_accepted_through_fastavro() -> None:
         "observed_time": datetime(2025, 3, 1, 12, 0),
     }
     assert codec.decode(codec.encode(record))["left_value"] == "c-1"
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_ahead_of_time_codecs_are_the_generated_ones(plain: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """schemas.ahead writes the generated sources into factories that Cython compiles; loaded
+    from that module (here as plain Python), each codec reads and writes what the exec'd one does."""
+    import types
+
+    from schemas import fastcodec
+
+    exec_d = {name: compile_codec(catalog.current(name).schema, plain_timestamps=plain) for name in catalog.WIRE_TYPES}
+    module = types.ModuleType("schemas._codecs_aot")
+    exec(fastcodec.ahead_of_time_module(["<avro codec"]), module.__dict__)
+    monkeypatch.setattr(fastcodec, "_ahead_of_time", lambda: dict(module.FACTORIES))
+    for name in catalog.WIRE_TYPES:
+        schema = catalog.current(name).schema
+        ahead, before = compile_codec(schema, plain_timestamps=plain), exec_d[name]
+        assert ahead is not None and before is not None
+        assert ahead.encode.__qualname__.startswith("_f_")  # from the module, not exec'd
+
+        _same_codec(schema, ahead, before)
+
+
+def _same_codec(schema: dict[str, Any], ahead: Any, before: Any) -> None:
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(avro_values(schema, {}))
+    def check(record: dict[str, Any]) -> None:
+        data = before.encode(record)
+        assert ahead.encode(record) == data
+        assert ahead.decode(data, 0) == before.decode(data, 0)
+
+    check()
