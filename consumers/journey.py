@@ -193,7 +193,35 @@ def _signature(tps: list[dict[str, Any]], seg: Segment) -> list[Any]:
 def refresh(customer: Customer, rules: Rules, watermark: int) -> list[Segment]:
     """Re-cut the customer's journeys; mark changed, new and vanished ones dirty."""
     segments = segment(customer.tps, rules, watermark)
-    live = _update_metas(customer, segments)
+    return _repoint(customer, segments, _update_metas(customer, segments))
+
+
+def _refresh_tail(customer: Customer, kept: list[Segment], rules: Rules, watermark: int) -> list[Segment]:
+    """:func:`refresh` after a touchpoint was inserted inside the last journey of the kept cut
+    ``kept``, after its first touchpoint (an event a little out of order, the usual late one).
+
+    :func:`segment` decides the cut before a touchpoint from it, the one before it and its
+    journey's start, so every cut up to the last journey's start stays: only the last journey
+    is cut again (it may split). The journeys before it keep their touchpoints, their
+    bookkeeping and their ids; the journeys merged into others are pointed again as refresh
+    does, since a split can move their first touchpoint. Same result as refresh
+    (tests/consumers/test_journey.py), in the last journey's length instead of the customer's.
+    """
+    tps = customer.tps
+    start = kept[-1].start
+    segments = kept[:-1]
+    for seg in segment(tps[start:], rules, watermark):
+        segments.append(Segment(seg.start + start, seg.end + start, seg.status, seg.close_reason))
+    label = customer.label
+    live = {journey_id(label, tps[seg.start]["event_id"]) for seg in kept[:-1]}
+    for seg in segments[len(kept) - 1 :]:
+        live.add(_update_meta(customer, seg)[0])
+    return _repoint(customer, segments, live)
+
+
+def _repoint(customer: Customer, segments: list[Segment], live: set[str]) -> list[Segment]:
+    """The end of a re-cut: journeys that are no segment's any more are dropped when nobody saw
+    them, else pointed at the journey that holds their first touchpoint now; keeps the cut."""
     for jid, meta in list(customer.metas.items()):
         if jid in live:
             continue
@@ -361,7 +389,11 @@ def insert(customer: Customer, tp: dict[str, Any], rules: Rules, watermark: int)
     if not tps and not customer.metas:  # a new customer (~1 event in 8 in bench/stitch.py)
         return _first(customer, tp, rules, watermark)
     tps.insert(lo, tp)
-    segments = refresh(customer, rules, watermark)
+    kept = customer.segments
+    if kept and lo > kept[-1].start:
+        segments = _refresh_tail(customer, kept, rules, watermark)
+    else:
+        segments = refresh(customer, rules, watermark)
     located = _locate(customer, segments, lo, rules)
     customer.metas[located[0]]["told"] = True  # a stitched touchpoint names it: never drop it silently
     return located
