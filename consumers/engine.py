@@ -420,9 +420,18 @@ class Engine:
             pending.append((raw, located[0], located[1], late, self._now_ms))
 
     def _schedule(self, task: JourneyTask, root: Ident, customer: jl.Customer) -> None:
+        """Make sure a pass of :meth:`tick` over the customer comes by the time its last journey
+        may close. One entry per customer waits in ``task.deadlines`` (``customer.scheduled``):
+        an event that moves the deadline later pushes nothing, the pass that comes first
+        schedules the next one from the customer's state then. (An entry per event grew the
+        heap by every event of a backlog, each one a tuple for the garbage collector to scan,
+        and each came back later as a pass of its own.)"""
         if customer.tps:
             deadline = customer.tps[-1]["event_time"] + self.rules.inactivity_ms + 1
-            heapq.heappush(task.deadlines, (deadline, root))
+            pending = customer.scheduled
+            if pending is None or deadline < pending:
+                customer.scheduled = deadline  # an earlier entry, if any, is now stale
+                heapq.heappush(task.deadlines, (deadline, root))
 
     def _hand_over(self, loser: Ident) -> None:
         """``loser`` is no longer a canonical customer: move its state to its new root."""
@@ -456,6 +465,7 @@ class Engine:
                 self._hand_over(root)
         task.deadlines = []
         for root, customer in task.customers.items():
+            customer.scheduled = None
             self._schedule(task, root, customer)
             if customer.dirty:
                 task.throttled[root] = 0.0  # emitted at the next commit
@@ -480,10 +490,11 @@ class Engine:
             task.watermark = None
             watermark = self._watermark(task)
             while task.deadlines and task.deadlines[0][0] <= watermark:
-                _, root = heapq.heappop(task.deadlines)
+                due, root = heapq.heappop(task.deadlines)
                 customer = task.customers.get(root)
-                if customer is None:
-                    continue
+                if customer is None or customer.scheduled != due:
+                    continue  # merged away, or superseded by an earlier entry
+                customer.scheduled = None
                 jl.refresh(customer, self.rules, watermark)
                 if customer.dirty:
                     self._emit(task, root, customer)
@@ -493,11 +504,16 @@ class Engine:
                 if not customer.tps:
                     del task.customers[root]
                     task.emitted.pop(root, None)
-                else:  # come back when the oldest journey may be dropped
+                else:  # come back when the oldest journey may be dropped, or the last one close
                     first = jl.segment(customer.tps, self.rules, watermark)[0]
                     ended = customer.tps[first.end - 1]["event_time"]
                     horizon = max(self.rules.inactivity_ms, self.rules.retention_ms)
-                    heapq.heappush(task.deadlines, (max(ended + horizon + 1, watermark + 1), root))
+                    again = ended + horizon + 1
+                    closes = customer.tps[-1]["event_time"] + self.rules.inactivity_ms + 1
+                    if watermark < closes < again:
+                        again = closes
+                    customer.scheduled = max(again, watermark + 1)
+                    heapq.heappush(task.deadlines, (customer.scheduled, root))
 
     def _emit(self, task: JourneyTask, root: Ident, customer: jl.Customer, only: set[str] | None = None) -> None:
         identifiers = [{"type": t, "value": v} for t, v in self.graph.identifiers(root)[:MAX_LISTED_IDENTIFIERS]]

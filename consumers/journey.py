@@ -110,6 +110,9 @@ class Customer:
     # The last journey's start, and each channel's latest session in it: (first event id, last
     # event time). Not state either; lets an appended event find its session without a walk.
     sessions: tuple[int, dict[str, tuple[str, int]]] | None = field(default=None, repr=False, compare=False)
+    # The deadline of the stitcher's one pending pass over this customer (consumers.engine
+    # Engine._schedule); not state either.
+    scheduled: int | None = field(default=None, repr=False, compare=False)
 
     def to_state(self) -> dict[str, Any]:
         # dirty is state too: a change whose emission is throttled must survive a restart.

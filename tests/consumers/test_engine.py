@@ -315,3 +315,28 @@ def test_offset_records_name_each_moved_offset_once_and_restore_reads_them_back(
         restored.restore(out.partition or 0, out.key or b"", out.value)
     assert restored.restored_offsets == {(b"r", 1): 15, (b"j", 1): 3}
     assert restored.offset_records({(b"r", 1): 15, (b"j", 1): 3}) == []  # nothing moved since the restore
+
+
+def test_one_pending_pass_per_customer_closes_its_journey_when_the_gap_passes() -> None:
+    from tests.consumers.conftest import event
+
+    e = engine(StitcherSettings(allowed_lateness_s=0, inactivity_gap_s=600, journey_update_interval_s=0))
+    codec = SERDE.codec("TouchpointEvent")
+    quiet = [event(i * 60, anonymous_id="steady") for i in range(50)]  # every minute for 50 minutes
+    for offset, ev in enumerate(quiet):
+        e.on_raw(0, offset, codec.encode(ev))
+    (task,) = [t for t in e.tasks.values() if t.customers]
+    assert len(task.deadlines) == 1  # not one per event
+    journeys: dict[str, dict[str, Any]] = {}
+    pump(e, {}, journeys)
+    last = int(quiet[-1]["event_time"])  # type: ignore[call-overload]
+    for now in (last + 599_000, last + 601_000):  # another customer's events move the clock
+        for p in range(PARTITIONS):  # the clock is the slowest raw partition's
+            clock = {**event(0, anonymous_id=f"clock-{p}"), "event_time": now, "received_time": now}
+            e.on_raw(p, now + p, codec.encode(clock))
+        pump(e, {}, journeys)  # their progress reaches every journey partition
+        e.tick()
+        pump(e, {}, journeys)
+        (steady,) = [j for j in journeys.values() if j.get("customer_id") == "anonymous_id:steady"]
+        assert steady["status"] == ("open" if now < last + 600_000 else "closed")
+    assert steady["close_reason"] == "inactivity" and steady["touchpoint_count"] == 50
