@@ -1,6 +1,7 @@
 """Stitcher benchmark: throughput of one process, produce-to-stitched latency, restore time.
 
     .venv/bin/python bench/stitch.py [--events 200000] [--customers 10000] [--rate 5000] [--seconds 20]
+                                     [--repeat 3] [--throughput-only | --latency-only]
                                      [--instances N]
 
 Needs the broker (`journeys stack up`). Creates throw-away topics `bench.<id>.*` (8
@@ -14,7 +15,9 @@ partitions, as in production) and deletes them. Prints, from the same run:
   contract's codec (every event is read and decoded at least once);
 * the stitcher's throughput from the raw topic to emitted journeys (target >= 30,000 ev/s,
   or >= 80% of consume + decode when that is lower), with and without the stitched output
-  (``JOURNEYS_STITCHER_EMIT_STITCHED``; one StitchedBatch per customer and commit);
+  (``JOURNEYS_STITCHER_EMIT_STITCHED``; one StitchedBatch per customer and commit), ``--repeat``
+  runs each on fresh topics, and their median (single runs of the same code here usually differ
+  by ~15%, now and then by half), after one short warm-up run that is not counted;
 * p50 and p99 latency from produce to the event's appearance in the stitched topic
   (read_committed) at a steady rate (target p99 < 1 s);
 * the time to restore one instance's state after a restart;
@@ -130,6 +133,13 @@ def consume_ceiling(settings: Settings, n: int, decode: Any = None, *, reader: b
     elapsed = time.perf_counter() - started
     consumer.close()
     return count / elapsed
+
+
+def _rejoins(stats: Any) -> str:
+    """What made a run slower than it is: restores after the first (a rebalance), restarts."""
+    extra = [f"{stats.restores - 1} more restores"] if stats.restores > 1 else []
+    extra += [f"{stats.restarts} restarts"] if stats.restarts else []
+    return "; " + ", ".join(extra) if extra else ""
 
 
 def stitch(settings: Settings, group: str, **overrides: Any) -> Any:
@@ -253,6 +263,9 @@ def main() -> None:
     parser.add_argument("--latency-only", action="store_true", help="Skip the throughput and restore runs.")
     parser.add_argument("--throughput-only", action="store_true", help="Skip the latency run.")
     parser.add_argument(
+        "--repeat", type=int, default=3, help="Stitcher throughput runs (each on its own topics); the median counts."
+    )
+    parser.add_argument(
         "--instances", type=int, default=0, help="Also measure this many stitcher processes in one group."
     )
     parser.add_argument(
@@ -281,7 +294,7 @@ def main() -> None:
             f"Avro codecs compiled ahead of time (schemas/ahead.py): {len(fastcodec._ahead_of_time())} of {len(ahead.HOT)}"
         )
         if not args.latency_only:
-            throughput(base, admin, created, encoded)
+            throughput(base, admin, created, encoded, args.repeat)
             if args.instances > 1:
                 scale_out(base, admin, created, encoded, args.instances)
             # The latency run measures in this process and shares 2 cores with the broker: drop
@@ -315,8 +328,11 @@ def main() -> None:
         admin.close()
 
 
-def throughput(base: Settings, admin: Any, created: list[Settings], encoded: list[tuple[bytes, bytes]]) -> None:
-    """Bare ceilings, the stitcher with and without stitched output, restore time."""
+def throughput(
+    base: Settings, admin: Any, created: list[Settings], encoded: list[tuple[bytes, bytes]], repeat: int = 1
+) -> None:
+    """Bare ceilings, the stitcher with and without stitched output (``repeat`` times each, in
+    turn: this machine's runs of the same code differ by up to ~15%), restore time."""
     full = topic_set(base, admin, "full")
     lean = topic_set(base, admin, "lean")
     created += [full, lean]
@@ -333,25 +349,62 @@ def throughput(base: Settings, admin: Any, created: list[Settings], encoded: lis
     )
     print(f"  bare consumer + contract decode of each event:   {decode_ceiling:>10,.0f} ev/s")
 
+    # A broker just started runs its transaction and compaction paths interpreted until the JVM
+    # compiles them: the first stitcher run after `journeys stack up` was up to a third slower
+    # here. One short run on throw-away topics first, printed but not counted.
+    warm = topic_set(base, admin, "warm")
+    produce(warm, encoded[: len(encoded) // 4])
+    warm_stats = stitch(warm, f"bench-warm-{uuid.uuid4().hex[:6]}")
+    print(
+        f"  warm-up (not counted):                           {warm_stats.consumed / max(warm_stats.busy_s, 1e-9):>10,.0f} ev/s "
+        f"({warm_stats.consumed:,} events)"
+    )
+    admin.delete_topics([spec.name for spec in pipeline_topics(warm.topics)], raise_errors=False)
+
     group = f"bench-{uuid.uuid4().hex[:6]}"
-    stats = stitch(full, group)
-    rate_full = stats.consumed / max(stats.busy_s, 1e-9)
-    print(
-        f"  stitcher, stitched output on:                    {rate_full:>10,.0f} ev/s "
-        f"({stats.consumed:,} events in {stats.busy_s:.1f} s, {stats.journeys_emitted:,} journey records)"
-    )
-    lean_stats = stitch(lean, f"{group}-lean", emit_stitched=False)
-    rate_lean = lean_stats.consumed / max(lean_stats.busy_s, 1e-9)
-    print(
-        f"  stitcher, stitched output off:                   {rate_lean:>10,.0f} ev/s "
-        f"({lean_stats.consumed:,} events in {lean_stats.busy_s:.1f} s)"
-    )
+    rates_on: list[float] = []
+    rates_off: list[float] = []
+    for run in range(repeat):
+        # Each run on topics of its own: a stitcher restores what the changelog holds, so a
+        # second run on the same topics would find every event a duplicate.
+        on = full
+        if run:
+            on, lean = topic_set(base, admin, f"full{run}"), topic_set(base, admin, f"lean{run}")
+            created += [on, lean]
+            produce(on, encoded)
+            produce(lean, encoded)
+        stats = stitch(on, group if not run else f"{group}-{run}")
+        rates_on.append(stats.consumed / max(stats.busy_s, 1e-9))
+        print(
+            f"  stitcher, stitched output on:                    {rates_on[-1]:>10,.0f} ev/s "
+            f"({stats.consumed:,} events in {stats.busy_s:.1f} s, {stats.journeys_emitted:,} journey records{_rejoins(stats)})"
+        )
+        lean_stats = stitch(lean, f"{group}-lean-{run}", emit_stitched=False)
+        rates_off.append(lean_stats.consumed / max(lean_stats.busy_s, 1e-9))
+        print(
+            f"  stitcher, stitched output off:                   {rates_off[-1]:>10,.0f} ev/s "
+            f"({lean_stats.consumed:,} events in {lean_stats.busy_s:.1f} s{_rejoins(lean_stats)})"
+        )
+        if run:  # the first run's topics stay for the restore below
+            admin.delete_topics(
+                [spec.name for s in (on, lean) for spec in pipeline_topics(s.topics)], raise_errors=False
+            )
+            created.remove(on)
+            created.remove(lean)
+    rate_full = statistics.median(rates_on)
+    if repeat > 1:
+        print(
+            f"  median of {repeat} runs: stitched output on {rate_full:,.0f} ev/s "
+            f"(runs {min(rates_on):,.0f}-{max(rates_on):,.0f}), off {statistics.median(rates_off):,.0f} ev/s "
+            f"({min(rates_off):,.0f}-{max(rates_off):,.0f})"
+        )
     # Every event is read and decoded at least once (then repartitioned, read again, appended to
     # a journey and written in a batch): the bare consume + decode loop bounds the stitcher.
     target = min(30_000, 0.8 * decode_ceiling)
     print(
         f"  throughput target: >= {target:,.0f} ev/s (30,000, or 80% of consume + decode if lower); "
-        f"stitcher: {rate_full / decode_ceiling:.0%} of consume + decode"
+        f"stitcher{' (median)' if repeat > 1 else ''}: {rate_full:,.0f} ev/s = {rate_full / decode_ceiling:.0%} "
+        f"of consume + decode: {'met' if rate_full >= target else 'not met'}"
     )
 
     restored = stitch(full, group)
