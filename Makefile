@@ -28,7 +28,7 @@ native: $(VENV)/.native
 
 $(VENV)/.native: $(VENV)/.installed setup.py $(wildcard consumers/*.py journeys/*.py schemas/*.py */*.pxd)
 	JOURNEYS_COMPILE=1 $(BIN)/python setup.py --quiet build_ext --inplace \
-		|| echo "journeys: the stitcher's modules were not compiled (a C compiler and Python's headers are needed); they run as plain Python, ~1.4x slower"
+		|| echo "journeys: the stitcher's modules were not compiled (a C compiler and Python's headers are needed); they run as plain Python, 1.3-1.4x slower"
 	touch $@
 
 demo: install
