@@ -135,6 +135,21 @@ def consume_ceiling(settings: Settings, n: int, decode: Any = None, *, reader: b
     return count / elapsed
 
 
+def _rate(stats: Any) -> float:
+    """One stitcher run's events per second, from its first record to its last commit."""
+    return float(stats.consumed / max(stats.busy_s, 1e-9))
+
+
+def _drop(admin: Any, created: list[Settings], *sets: Settings) -> None:
+    """Delete these topic sets (all of ``created`` when none is named) and stop tracking them."""
+    sets = sets or tuple(created)
+    names = [spec.name for s in sets for spec in pipeline_topics(s.topics)]
+    if names:
+        admin.delete_topics(names, raise_errors=False)
+    for s in sets:
+        created.remove(s)
+
+
 def _rejoins(stats: Any) -> str:
     """What made a run slower than it is: restores after the first (a rebalance), restarts."""
     extra = [f"{stats.restores - 1} more restores"] if stats.restores > 1 else []
@@ -305,8 +320,7 @@ def main() -> None:
             # The latency run measures in this process and shares 2 cores with the broker: drop
             # the throughput topics (the broker would compact their changelogs meanwhile) and the
             # 200k encoded events (every GC pass would walk them while the reader timestamps).
-            admin.delete_topics([spec.name for s in created for spec in pipeline_topics(s.topics)], raise_errors=False)
-            created.clear()
+            _drop(admin, created)
         del stream, encoded
         if args.throughput_only:
             return
@@ -327,9 +341,7 @@ def main() -> None:
         else:
             print("  latency: no stitched event was read back; see the worker log")
     finally:
-        names = [spec.name for s in created for spec in pipeline_topics(s.topics)]
-        if names:
-            admin.delete_topics(names, raise_errors=False)
+        _drop(admin, created)
         admin.close()
 
 
@@ -337,7 +349,8 @@ def throughput(
     base: Settings, admin: Any, created: list[Settings], encoded: list[tuple[bytes, bytes]], repeat: int = 1
 ) -> None:
     """Bare ceilings, the stitcher with and without stitched output (``repeat`` times each, in
-    turn: this machine's runs of the same code differ by up to ~15%), restore time."""
+    turn: this machine's runs of the same code usually differ by ~15%, now and then by half),
+    restore time."""
     full = topic_set(base, admin, "full")
     lean = topic_set(base, admin, "lean")
     created += [full, lean]
@@ -358,13 +371,14 @@ def throughput(
     # compiles them: the first stitcher run after `journeys stack up` was up to a third slower
     # here. One short run on throw-away topics first, printed but not counted.
     warm = topic_set(base, admin, "warm")
+    created.append(warm)
     produce(warm, encoded[: len(encoded) // 4])
     warm_stats = stitch(warm, f"bench-warm-{uuid.uuid4().hex[:6]}")
     print(
-        f"  warm-up (not counted):                           {warm_stats.consumed / max(warm_stats.busy_s, 1e-9):>10,.0f} ev/s "
+        f"  warm-up (not counted):                           {_rate(warm_stats):>10,.0f} ev/s "
         f"({warm_stats.consumed:,} events)"
     )
-    admin.delete_topics([spec.name for spec in pipeline_topics(warm.topics)], raise_errors=False)
+    _drop(admin, created, warm)
 
     group = f"bench-{uuid.uuid4().hex[:6]}"
     rates_on: list[float] = []
@@ -379,23 +393,19 @@ def throughput(
             produce(on, encoded)
             produce(lean, encoded)
         stats = stitch(on, group if not run else f"{group}-{run}")
-        rates_on.append(stats.consumed / max(stats.busy_s, 1e-9))
+        rates_on.append(_rate(stats))
         print(
             f"  stitcher, stitched output on:                    {rates_on[-1]:>10,.0f} ev/s "
             f"({stats.consumed:,} events in {stats.busy_s:.1f} s, {stats.journeys_emitted:,} journey records{_rejoins(stats)})"
         )
         lean_stats = stitch(lean, f"{group}-lean-{run}", emit_stitched=False)
-        rates_off.append(lean_stats.consumed / max(lean_stats.busy_s, 1e-9))
+        rates_off.append(_rate(lean_stats))
         print(
             f"  stitcher, stitched output off:                   {rates_off[-1]:>10,.0f} ev/s "
             f"({lean_stats.consumed:,} events in {lean_stats.busy_s:.1f} s{_rejoins(lean_stats)})"
         )
         if run:  # the first run's topics stay for the restore below
-            admin.delete_topics(
-                [spec.name for s in (on, lean) for spec in pipeline_topics(s.topics)], raise_errors=False
-            )
-            created.remove(on)
-            created.remove(lean)
+            _drop(admin, created, on, lean)
     rate_full = statistics.median(rates_on)
     if repeat > 1:
         print(
